@@ -1,0 +1,14 @@
+#include "cli/cli_context.h"
+#include "svg2/error.h"
+
+namespace svg2::cli {
+
+void add_render_command(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("render", "Render a clip from a prompt");
+  cmd->allow_extras();
+  cmd->callback([&ctx] {
+    ctx.action = [] () -> int { throw svg2::Error("'svg2 render' is not available in this build yet"); };
+  });
+}
+
+}  // namespace svg2::cli

@@ -1,0 +1,26 @@
+# SVG2_HAVE_CUDA_KERNELS: kernels/ compiles (nvcc present), whatever LibTorch is.
+# SVG2_CUDA_BACKEND: the engine wraps the kernels as its CUDA attention backend; needs a CUDA
+# LibTorch whose CUDA major version matches nvcc's (SVG2_WITH_CUDA=AUTO decides, ON insists).
+set(SVG2_HAVE_CUDA_KERNELS OFF)
+set(SVG2_CUDA_BACKEND OFF)
+if(NOT SVG2_WITH_CUDA STREQUAL "OFF" AND SVG2_NVCC)
+  if(NOT CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_COMPILER "${SVG2_NVCC}")
+  endif()
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 90a 80)
+  endif()
+  enable_language(CUDA)
+  find_package(CUDAToolkit REQUIRED)
+  set(SVG2_HAVE_CUDA_KERNELS ON)
+  string(REGEX MATCH "^[0-9]+" _svg2_nvcc_major "${CMAKE_CUDA_COMPILER_VERSION}")
+  string(REGEX MATCH "^[0-9]+" _svg2_torch_cuda_major "${SVG2_TORCH_CUDA}")
+  if(SVG2_TORCH_HAS_CUDA AND _svg2_nvcc_major STREQUAL _svg2_torch_cuda_major)
+    set(SVG2_CUDA_BACKEND ON)
+  elseif(SVG2_WITH_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "SVG2_WITH_CUDA=ON but LibTorch has CUDA '${SVG2_TORCH_CUDA}' and nvcc is "
+                        "${CMAKE_CUDA_COMPILER_VERSION}: the CUDA backend needs the same major version.")
+  endif()
+elseif(SVG2_WITH_CUDA STREQUAL "ON")
+  message(FATAL_ERROR "SVG2_WITH_CUDA=ON but nvcc was not found (set CUDA_HOME or put nvcc on PATH).")
+endif()

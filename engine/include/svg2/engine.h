@@ -1,0 +1,95 @@
+#pragma once
+// The engine's public API: submit render jobs, receive progress / previews / telemetry / results
+// through JobEvents, cancel. The same API serves the CLI (render() blocks) and the GUI (submit()
+// returns at once; events arrive on the engine's own thread and the UI re-posts them).
+// No LibTorch or Qt in this header.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "svg2/render_params.h"
+#include "svg2/telemetry.h"
+#include "svg2/video.h"
+
+namespace svg2 {
+
+using JobId = std::uint64_t;
+
+struct StepProgress {
+  int step = 0;   // 1-based: steps finished
+  int total = 0;
+  double it_per_s = 0;
+  double eta_s = 0;
+  double elapsed_s = 0;
+  std::string stage;  // "text", "denoise", "decode", "encode"
+};
+
+// Wall-clock split of a render. All in milliseconds.
+struct RenderTimings {
+  double total_ms = 0;
+  double load_ms = 0;
+  double text_encode_ms = 0;
+  double denoise_ms = 0;     // all sampler steps (DiT + scheduler)
+  double dit_ms = 0;         // DiT forwards only
+  double attention_ms = 0;   // self-attention only (measured when telemetry stage times are on)
+  double vae_decode_ms = 0;
+  std::vector<double> step_ms;
+  std::int64_t peak_memory_bytes = 0;  // device peak (CUDA) or 0 when unknown
+};
+
+struct DensityStats {
+  double mean_density = 1.0;    // over sparse calls (dense calls count as 1 in overall)
+  double overall_density = 1.0; // over all self-attention calls of the render
+  int sparse_calls = 0, dense_calls = 0;
+};
+
+struct RenderResult {
+  RenderParams params;   // fully resolved (defaults filled in)
+  Video video;
+  RenderTimings timings;
+  DensityStats density;
+  std::string sidecar_json;  // params + timings + density, as written next to the clip
+};
+
+class JobEvents {
+ public:
+  virtual ~JobEvents() = default;
+  virtual void on_started(JobId) {}
+  virtual void on_progress(JobId, const StepProgress&) {}
+  virtual void on_preview(JobId, int /*step*/, const Video& /*preview*/) {}
+  virtual void on_telemetry(JobId, const TelemetrySnapshot&) {}
+  virtual void on_finished(JobId, const RenderResult&) {}
+  virtual void on_failed(JobId, const std::string& /*message*/) {}
+  virtual void on_cancelled(JobId) {}
+};
+
+struct EngineOptions {
+  TelemetryOptions telemetry;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Queue a job on the engine thread (FIFO). Events are called from that thread.
+  JobId submit(const RenderParams& params, std::shared_ptr<JobEvents> events);
+  // Stop a queued or running job; a running one stops within one sampler step.
+  void cancel(JobId id);
+  void cancel_all();
+  // Change which layers/heads the running job samples for the visualizer.
+  void set_telemetry(const TelemetryOptions& options);
+
+  // Run one job on the calling thread (the CLI). Throws svg2::Error or svg2::Cancelled.
+  RenderResult render(const RenderParams& params, JobEvents* events = nullptr);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace svg2
