@@ -52,8 +52,17 @@ int main(int argc, char** argv) {
 
   add_render_command(app, ctx);
   add_compare_command(app, ctx);
-  add_bench_command(app, ctx);
-  add_inspect_command(app, ctx);
+  auto* bench = app.add_subcommand("bench", "Benchmarks: attention backends and kernels, end-to-end steps");
+  bench->require_subcommand(1);
+  add_bench_attention_command(*bench, ctx);
+  add_bench_e2e_command(*bench, ctx);
+  auto* inspect = app.add_subcommand("inspect", "Run one model stage on saved inputs; evaluate attention; cluster maps");
+  inspect->require_subcommand(1);
+  add_inspect_dit_command(*inspect, ctx);
+  add_inspect_t5_command(*inspect, ctx);
+  add_inspect_vae_command(*inspect, ctx);
+  add_inspect_attention_command(*inspect, ctx);
+  add_inspect_clusters_command(*inspect, ctx);
   add_export_command(app, ctx);
   add_train_command(app, ctx);
 
