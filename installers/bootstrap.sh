@@ -41,8 +41,12 @@ for p in "${APT_PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  mkdir -p "$ROOT/.cache"
+  log="$ROOT/.cache/bootstrap-apt.log"
+  if ! { "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" \
+         apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -20 "$log"; say "apt-get failed (full log: $log)"; exit 1
+  fi
 else
   say "Debian packages: all ${#APT_PACKAGES[@]} present"
 fi
@@ -58,7 +62,7 @@ have_version() { "$VENV/bin/python" -c "import importlib.metadata as m,sys; sys.
 
 if ! have_version torch "$TORCH_VERSION"; then
   say "installing torch==$TORCH_VERSION into the venv (LibTorch for the C++ build; ~3 GB with its CUDA libraries)"
-  "$VENV/bin/python" -m pip install -q "torch==$TORCH_VERSION"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "torch==$TORCH_VERSION"
 else
   say "torch $TORCH_VERSION present"
 fi
@@ -74,7 +78,7 @@ for spec in "${PY_TEST_PACKAGES[@]}"; do
 done
 if [ ${#need_py[@]} -gt 0 ]; then
   say "installing test-only Python packages: ${need_py[*]}"
-  "$VENV/bin/python" -m pip install -q "${need_py[@]}"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${need_py[@]}"
 else
   say "test-only Python packages present"
 fi
