@@ -88,6 +88,7 @@ std::string to_json(const RenderParams& p) {
       {"guidance", p.guidance},
       {"shift", p.shift},
       {"sampler", to_string(p.sampler)},
+      {"use_default_sampler", p.use_default_sampler},
       {"seed", p.seed},
       {"device", p.device},
       {"dtype", p.dtype},
@@ -96,6 +97,8 @@ std::string to_json(const RenderParams& p) {
       {"attention", attention_to_json(p.attention)},
       {"preview_every", p.preview_every},
   };
+  if (!p.dump_qkv_path.empty())
+    j["dump_qkv"] = {{"path", p.dump_qkv_path}, {"step", p.dump_qkv_step}, {"layer", p.dump_qkv_layer}};
   return j.dump(2);
 }
 
@@ -119,7 +122,11 @@ RenderParams render_params_from_json(const std::string& text) {
   read(j, "steps", p.steps);
   read(j, "guidance", p.guidance);
   read(j, "shift", p.shift);
-  if (j.contains("sampler")) p.sampler = sampler_from_string(j.at("sampler").get<std::string>());
+  if (j.contains("sampler")) {
+    p.sampler = sampler_from_string(j.at("sampler").get<std::string>());
+    p.use_default_sampler = false;  // an explicit sampler wins unless the JSON says otherwise
+  }
+  read(j, "use_default_sampler", p.use_default_sampler);
   read(j, "seed", p.seed);
   read(j, "device", p.device);
   read(j, "dtype", p.dtype);
@@ -127,6 +134,12 @@ RenderParams render_params_from_json(const std::string& text) {
   read(j, "tiled_vae", p.tiled_vae);
   if (j.contains("attention")) p.attention = attention_from_json(j.at("attention"));
   read(j, "preview_every", p.preview_every);
+  if (j.contains("dump_qkv") && j.at("dump_qkv").is_object()) {
+    const auto& d = j.at("dump_qkv");
+    read(d, "path", p.dump_qkv_path);
+    read(d, "step", p.dump_qkv_step);
+    read(d, "layer", p.dump_qkv_layer);
+  }
   return p;
 }
 

@@ -22,6 +22,7 @@ struct RenderParams {
   double guidance = -1.0;  // < 0 = the model's default; 1 disables CFG (single branch)
   double shift = -1.0;     // < 0 = the model's default flow shift
   SamplerKind sampler = SamplerKind::UniPC;
+  bool use_default_sampler = true;  // true: the model's default sampler replaces `sampler`
   std::int64_t seed = 0;
   std::string device = "auto";  // "auto", "cpu", "cuda", "cuda:N"
   std::string dtype = "auto";   // "auto" (bf16 on CUDA, fp32 on CPU), "fp32", "bf16", "fp16"
@@ -29,6 +30,12 @@ struct RenderParams {
   bool tiled_vae = false;       // spatially tiled VAE decode
   AttentionConfig attention;
   int preview_every = 1;  // emit a latent preview every N steps (0 = never)
+
+  // Debugging: save the self-attention Q/K/V of one (0-based) step and layer, both CFG branches,
+  // to a safetensors file for `svg2 inspect attention`. Empty path = off.
+  std::string dump_qkv_path;
+  int dump_qkv_step = -1;
+  int dump_qkv_layer = -1;
 };
 
 std::string to_string(SamplerKind kind);
