@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "core/check.h"
 
 namespace svg2 {
@@ -141,6 +144,27 @@ RenderParams render_params_from_json(const std::string& text) {
     read(d, "layer", p.dump_qkv_layer);
   }
   return p;
+}
+
+RenderParams render_params_from_file(const std::string& path) {
+  std::ifstream in(path);
+  SVG2_CHECK(in.good(), "cannot read render params '{}'", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(buffer.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("'{}' is not valid JSON: {}", path, e.what());
+  }
+  SVG2_CHECK(j.is_object(), "'{}': expected a JSON object (a render sidecar or render params)", path);
+  try {
+    return render_params_from_json(j.contains("params") ? j.at("params").dump() : j.dump());
+  } catch (const Error& e) {
+    fail("'{}': {}", path, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    fail("'{}': wrong value type: {}", path, e.what());
+  }
 }
 
 }  // namespace svg2

@@ -37,6 +37,21 @@ struct RenderTimings {
   double vae_decode_ms = 0;
   std::vector<double> step_ms;
   std::int64_t peak_memory_bytes = 0;  // device peak (CUDA) or 0 when unknown
+
+  // --- added by the pipeline ---
+  std::vector<double> dit_step_ms;   // DiT forwards of each step
+  std::vector<bool> step_sparse;     // whether the step ran sparse attention (after dense warm-up)
+  // Device peak per stage (CUDA; 0 elsewhere): text encode, sampler loop, VAE decode.
+  std::int64_t text_peak_memory_bytes = 0, denoise_peak_memory_bytes = 0, decode_peak_memory_bytes = 0;
+  // Phase breakdown (the speed readout of the app and `svg2 bench e2e`). Attention phases come
+  // from the attention telemetry's stage times and are 0 unless stage times were measured.
+  double dense_steps_ms = 0;       // steps that ran all-dense attention (warm-up)
+  double sparse_steps_ms = 0;      // steps with sparse layers
+  double kmeans_ms = 0, selection_ms = 0, permute_ms = 0;
+  double sparse_attention_ms = 0;  // block-sparse attention kernels
+  double dense_attention_ms = 0;   // dense self-attention calls (dense steps and dense layers)
+  double other_dit_ms = 0;         // DiT time outside self-attention: linear layers, norms, cross-attention
+  bool stage_times_measured = false;
 };
 
 struct DensityStats {
@@ -51,6 +66,11 @@ struct RenderResult {
   RenderTimings timings;
   DensityStats density;
   std::string sidecar_json;  // params + timings + density, as written next to the clip
+  // --- added by the pipeline ---
+  JobId job_id = 0;          // the engine's id of this render
+  std::string device;        // "cpu", "cuda:0"
+  std::string dtype;         // compute dtype: "fp32", "bf16", "fp16"
+  std::string device_name;   // e.g. "NVIDIA H100 80GB HBM3" or "CPU"
 };
 
 class JobEvents {
@@ -67,6 +87,8 @@ class JobEvents {
 
 struct EngineOptions {
   TelemetryOptions telemetry;
+  // Keep loaded models between jobs while model, dtype and device stay the same.
+  bool cache_models = true;
 };
 
 class Engine {
@@ -87,9 +109,30 @@ class Engine {
   // Run one job on the calling thread (the CLI). Throws svg2::Error or svg2::Cancelled.
   RenderResult render(const RenderParams& params, JobEvents* events = nullptr);
 
+  // --- added by the pipeline ---
+  // Jobs waiting in the queue (not the running one), in order.
+  std::vector<JobId> queued_jobs() const;
+  // The job running on the engine thread, 0 when idle.
+  JobId running_job() const;
+  // Blocks until the queue is empty and no job runs (tests, the CLI's batch mode).
+  void wait_idle();
+  // Drop cached models and free device memory (the next job loads again).
+  void release_models();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// --- added by the pipeline ---
+// Writes a finished render: the clip at `video_path` (format from the extension through
+// svg2/media.h: .mp4 = H.264 yuv420p; no extension = PNG frames) and its JSON sidecar next to it
+// (same stem, .json), both atomically. Throws svg2::Error (no permission, disk full, no encoder).
+struct SavedRender {
+  std::string video_path;
+  std::string sidecar_path;
+};
+SavedRender save_render(const RenderResult& result, const std::string& video_path);
+std::string sidecar_path_for(const std::string& video_path);  // clip.mp4 -> clip.json
 
 }  // namespace svg2

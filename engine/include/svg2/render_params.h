@@ -44,5 +44,8 @@ SamplerKind sampler_from_string(const std::string& name);  // throws svg2::Error
 // JSON round trip (the render sidecar's "params" object).
 std::string to_json(const RenderParams& params);
 RenderParams render_params_from_json(const std::string& json);  // throws svg2::Error
+// Reads a render sidecar (its "params" object) or a bare params JSON file, so `--params clip.json`
+// re-runs a render. Throws svg2::Error naming the file.
+RenderParams render_params_from_file(const std::string& path);
 
 }  // namespace svg2
