@@ -225,7 +225,8 @@ struct UpdateParams {
   float* centroids;           // [N, C, D]
   __nv_bfloat16* centroids_bf16;
   float* norms;
-  int* offsets;  // [N, C] out: offsets within the problem
+  int* offsets;          // [N, C] out: offsets within the problem
+  bool write_centroids;  // false: only the offsets (a zero-iteration call)
 };
 
 // One block per cluster: 8 warps stride over the cluster's sorted tokens, each lane owning D/32
@@ -244,7 +245,8 @@ __global__ void __launch_bounds__(256) kmeans_update_kernel(const UpdateParams p
   const int count = p.sizes[cluster];
   const int start = p.global_offsets[cluster] - n * S;
   if (threadIdx.x == 0) p.offsets[cluster] = start;
-  if (count == 0) return;  // empty cluster keeps its previous centroid (and bf16 copy and norm)
+  if (count == 0 || !p.write_centroids)
+    return;  // empty cluster keeps its previous centroid (and bf16 copy and norm)
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int* perm = p.permutation + static_cast<long long>(n) * S + start;
@@ -350,12 +352,6 @@ KMeansWorkspace carve(const KMeansShape& s, void* base) {
   return w;
 }
 
-template <class Kernel>
-Status set_smem(Kernel kernel, int bytes) {
-  return call_status(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes),
-                     "cudaFuncSetAttribute(kmeans)");
-}
-
 Status prepare(const KMeansShape& s, const float* centroids, const KMeansWorkspace& w, cudaStream_t stream) {
   const long long count = static_cast<long long>(s.problems) * s.clusters;
   const int threads = 256;
@@ -384,11 +380,13 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
   const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 256)), static_cast<unsigned>(s.problems));
   if (s.dim == 128) {
     constexpr int smem = AssignTile<128>::kSmemBytes;
-    SVG2K_RETURN_IF_ERROR(set_smem(kmeans_assign_kernel<128>, smem));
+    SVG2K_RETURN_IF_ERROR(
+        ensure_dynamic_smem(kmeans_assign_kernel<128>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
     kmeans_assign_kernel<128><<<grid, 256, smem, stream>>>(p);
   } else {
     constexpr int smem = AssignTile<64>::kSmemBytes;
-    SVG2K_RETURN_IF_ERROR(set_smem(kmeans_assign_kernel<64>, smem));
+    SVG2K_RETURN_IF_ERROR(
+        ensure_dynamic_smem(kmeans_assign_kernel<64>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
     kmeans_assign_kernel<64><<<grid, 256, smem, stream>>>(p);
   }
   return launch_status("kmeans_assign launch");
@@ -420,7 +418,7 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
                   void* workspace, std::size_t workspace_bytes, cudaStream_t stream) {
   using namespace detail;
   SVG2K_RETURN_IF_ERROR(kmeans_check(s, x));
-  if (iterations < 1) return invalid_argument("kmeans: iterations must be >= 1");
+  if (iterations < 0) return invalid_argument("kmeans: iterations must be >= 0");
   if (!b.centroids || !b.sizes || !b.offsets || !b.permutation)
     return invalid_argument("kmeans: centroids, sizes, offsets and permutation buffers are required");
   const KMeansWorkspace w = carve(s, workspace);
@@ -430,7 +428,10 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
   const std::size_t cells = static_cast<std::size_t>(s.problems) * s.clusters;
   int* labels = b.labels ? b.labels : w.labels;
   SVG2K_RETURN_IF_ERROR(prepare(s, b.centroids, w, stream));
-  for (int it = 0; it < iterations; ++it) {
+  // Zero iterations: one assignment against the given centroids (labels, sizes, permutation), the
+  // centroids stay as they are.
+  const int passes = iterations > 0 ? iterations : 1;
+  for (int it = 0; it < passes; ++it) {
     SVG2K_RETURN_IF_ERROR(
         call_status(cudaMemsetAsync(b.sizes, 0, cells * sizeof(int), stream), "kmeans memset sizes"));
     SVG2K_RETURN_IF_ERROR(assign(s, x, w, labels, true, b.sizes, stream));
@@ -444,8 +445,8 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
         call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, b.sizes, w.global_offsets,
                                                   static_cast<int>(cells), stream),
                     "kmeans offsets scan"));
-    UpdateParams up{x,           s.tokens,         s.clusters, b.permutation, b.sizes, w.global_offsets,
-                    b.centroids, w.centroids_bf16, w.norms,    b.offsets};
+    UpdateParams up{x,           s.tokens,         s.clusters, b.permutation, b.sizes,       w.global_offsets,
+                    b.centroids, w.centroids_bf16, w.norms,    b.offsets,     iterations > 0};
     if (s.dim == 128) {
       kmeans_update_kernel<128><<<static_cast<unsigned>(cells), 256, 0, stream>>>(up);
     } else {

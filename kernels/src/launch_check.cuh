@@ -3,6 +3,9 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "svg2k/status.h"
 #include "svg2k/tokens.h"
@@ -27,6 +30,25 @@ inline Status launch_status(const char* what) {
 
 inline Status call_status(cudaError_t err, const char* what) {
   return err == cudaSuccess ? Status{} : Status{err, what};
+}
+
+// Raises a kernel's dynamic shared-memory limit once per (kernel, device) and size, so steady-state
+// calls (and CUDA graph captures) make no attribute calls.
+template <class Kernel>
+inline Status ensure_dynamic_smem(Kernel kernel, int bytes, const char* what) {
+  static std::mutex mutex;
+  static std::map<std::pair<const void*, int>, int> configured;
+  int device = 0;
+  cudaError_t err = cudaGetDevice(&device);
+  if (err != cudaSuccess) return Status{err, what};
+  const std::pair<const void*, int> key{reinterpret_cast<const void*>(kernel), device};
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto it = configured.find(key);
+  if (it != configured.end() && it->second >= bytes) return {};
+  err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+  if (err != cudaSuccess) return Status{err, what};
+  configured[key] = bytes;
+  return {};
 }
 
 #define SVG2K_RETURN_IF_ERROR(expr)     \

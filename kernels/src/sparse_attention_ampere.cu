@@ -1,6 +1,7 @@
 // Block-sparse attention on mma.sync (sm_80 and later): 4 warps x 16 query rows, key/value tiles
 // of 64 tokens gathered from the key stream with cp.async into swizzled shared memory, double
 // buffered, fp32 online softmax in registers (the FlashAttention-2 structure).
+#include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
 #include "sparse_attention_launch.h"
 
@@ -205,9 +206,9 @@ __global__ void __launch_bounds__(128) sparse_attention_ampere_kernel(const Atte
 template <int D>
 Status launch(const AttentionParams& p, int slots, cudaStream_t stream) {
   const int smem = AmpereTile<D>::smem_bytes(p.key_clusters);
-  const cudaError_t err = cudaFuncSetAttribute(sparse_attention_ampere_kernel<D>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
-  if (err != cudaSuccess) return Status{err, "cudaFuncSetAttribute(sparse_attention_ampere)"};
+  const Status st =
+      ensure_dynamic_smem(sparse_attention_ampere_kernel<D>, smem, "cudaFuncSetAttribute(sparse attention)");
+  if (!st.ok()) return st;
   const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
   sparse_attention_ampere_kernel<D><<<grid, AmpereTile<D>::kThreads, smem, stream>>>(p);
   const cudaError_t launch_err = cudaGetLastError();

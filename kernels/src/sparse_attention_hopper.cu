@@ -6,6 +6,7 @@
 // 288 threads leave 224 registers per thread without setmaxnreg (which this ptxas does not use
 // for allocation: a 384-thread version was capped at 168 and serialized its wgmma, C7512).
 #include "hopper_primitives.cuh"
+#include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
 #include "sparse_attention_launch.h"
 
@@ -285,9 +286,9 @@ __global__ void __launch_bounds__(288, 1) sparse_attention_hopper_kernel(const A
 template <int D, bool PingPong>
 Status launch(const AttentionParams& p, int slots, cudaStream_t stream) {
   const int smem = HopperTile<D>::smem_bytes(p.key_clusters);
-  const cudaError_t err = cudaFuncSetAttribute(sparse_attention_hopper_kernel<D, PingPong>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
-  if (err != cudaSuccess) return Status{err, "cudaFuncSetAttribute(sparse_attention_hopper)"};
+  const Status st = ensure_dynamic_smem(sparse_attention_hopper_kernel<D, PingPong>, smem,
+                                        "cudaFuncSetAttribute(sparse attention)");
+  if (!st.ok()) return st;
   const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
   sparse_attention_hopper_kernel<D, PingPong><<<grid, HopperTile<D>::kThreads, smem, stream>>>(p);
   const cudaError_t launch_err = cudaGetLastError();

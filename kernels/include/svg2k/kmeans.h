@@ -42,7 +42,8 @@ std::size_t kmeans_workspace_bytes(const KMeansShape& shape);
 // Checks the shape and the token view (alignment, strides).
 Status kmeans_check(const KMeansShape& shape, const TokenView& x);
 
-// `iterations` (>= 1) Lloyd iterations starting from buffers.centroids.
+// `iterations` Lloyd iterations starting from buffers.centroids. Zero iterations only assign:
+// labels, sizes, offsets and permutation for the given centroids, which stay unchanged.
 Status kmeans_run(const KMeansShape& shape, const TokenView& x, int iterations, const KMeansBuffers& buffers,
                   void* workspace, std::size_t workspace_bytes, cudaStream_t stream);
 

@@ -1,0 +1,515 @@
+// GPU tests of the SVG2 CUDA kernels and backend against the LibTorch reference stages
+// (docs/attention.md). Fresh random inputs each run (the seed is printed), outputs poisoned with
+// NaN before each kernel call, bf16 results compared with fp32 references. Without a CUDA device
+// every test skips with the reason.
+#include <gtest/gtest.h>
+
+#include "svg2/build_config.h"
+
+#if SVG2_CUDA_BACKEND
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <ATen/core/Generator.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/bincount.h>
+#include <ATen/ops/cumsum.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/full_like.h>
+#include <ATen/ops/isfinite.h>
+#include <ATen/ops/rand.h>
+#include <ATen/ops/randint.h>
+#include <ATen/ops/randn.h>
+#include <ATen/ops/randperm.h>
+#include <ATen/ops/scaled_dot_product_attention.h>
+#include <ATen/ops/stack.h>
+#include <ATen/ops/zeros.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention/block_selection.h"
+#include "attention/block_sparse_attention.h"
+#include "attention/cuda/svg2_cuda_backend_options.h"
+#include "attention/cuda/svg2_cuda_pipeline.h"
+#include "attention/kmeans.h"
+#include "attention/permutation.h"
+#include "svg2k/kmeans.h"
+#include "svg2k/sparse_attention.h"
+#include "svg2k/status.h"
+
+namespace svg2::attention {
+namespace {
+
+using cuda::AttentionKernelChoice;
+using cuda::PipelineShape;
+using cuda::Svg2CudaPipeline;
+
+#define SKIP_WITHOUT_GPU()                                                                                 \
+  do {                                                                                                     \
+    if (svg2k::device_count() == 0) GTEST_SKIP() << "no CUDA device visible: GPU tests need one";          \
+    if (svg2k::current_device_arch() < 80)                                                                 \
+      GTEST_SKIP() << "CUDA device is sm_" << svg2k::current_device_arch() << ": the kernels need sm_80+"; \
+  } while (0)
+
+const at::Device kCuda(at::kCUDA, 0);
+
+// A fresh seed per test (printed, so a failure can be reproduced with SVG2_TEST_SEED).
+std::uint64_t fresh_seed(const char* test) {
+  std::uint64_t seed = std::random_device{}();
+  if (const char* env = std::getenv("SVG2_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
+  std::printf("[%s] seed %llu\n", test, static_cast<unsigned long long>(seed));
+  return seed;
+}
+
+at::Tensor randn_device(at::IntArrayRef sizes, at::Generator& gen, at::ScalarType dtype = at::kBFloat16) {
+  return at::randn(sizes, gen, at::TensorOptions().dtype(at::kFloat)).to(kCuda, dtype);
+}
+
+double rel_error(const at::Tensor& out, const at::Tensor& ref) {
+  const at::Tensor a = out.to(at::kDouble), b = ref.to(at::kDouble);
+  return (a - b).norm().item<double>() / std::max(1e-30, b.norm().item<double>());
+}
+
+bool all_finite(const at::Tensor& t) {
+  return at::isfinite(t.to(at::kFloat)).all().item<bool>();
+}
+
+at::Tensor poisoned_like(const at::Tensor& t) {
+  return at::full_like(t, std::nanf(""));
+}
+
+std::vector<AttentionKernelChoice> kernels_on_this_device() {
+  std::vector<AttentionKernelChoice> k{AttentionKernelChoice::Ampere};
+  if (svg2k::current_device_arch() == 90) {
+    k.push_back(AttentionKernelChoice::Hopper);
+    k.push_back(AttentionKernelChoice::HopperSimple);
+  }
+  return k;
+}
+
+// ---- k-means ---------------------------------------------------------------------------------
+
+struct KMeansCase {
+  std::int64_t problems, tokens, dim, clusters;
+};
+
+TEST(GpuKMeans, AssignmentMatchesReference) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("assign"));
+  for (const KMeansCase c :
+       {KMeansCase{3, 1000, 128, 1000}, KMeansCase{2, 333, 64, 7}, KMeansCase{4, 257, 128, 1},
+        KMeansCase{2, 100, 64, 150}, KMeansCase{1, 4099, 128, 300}}) {
+    SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
+                                    << c.clusters);
+    const at::Tensor x = randn_device({c.problems, c.tokens, c.dim}, gen);
+    // Centroids rounded to bf16 on both sides: the kernel computes with bf16 centroids.
+    const at::Tensor centroids =
+        randn_device({c.problems, c.clusters, c.dim}, gen).to(at::kFloat).contiguous();
+    const svg2k::KMeansShape shape{static_cast<int>(c.problems), static_cast<int>(c.tokens),
+                                   static_cast<int>(c.dim), static_cast<int>(c.clusters)};
+    at::Tensor ws = at::empty({static_cast<std::int64_t>(svg2k::kmeans_workspace_bytes(shape))},
+                              at::TensorOptions().dtype(at::kByte).device(kCuda));
+    at::Tensor labels =
+        at::full({c.problems, c.tokens}, -1, at::TensorOptions().dtype(at::kInt).device(kCuda));
+    const svg2k::Status st = svg2k::kmeans_assign_only(
+        shape, svg2k::contiguous_tokens(x.data_ptr(), static_cast<int>(c.tokens), static_cast<int>(c.dim)),
+        centroids.data_ptr<float>(), labels.data_ptr<int>(), ws.data_ptr(), ws.numel(),
+        c10::cuda::getCurrentCUDAStream().stream());
+    ASSERT_TRUE(st.ok()) << st.what;
+    const at::Tensor ref = kmeans_assign(x, centroids);
+    const at::Tensor mine = labels.to(at::kLong);
+    ASSERT_TRUE((mine >= 0).all().item<bool>() && (mine < c.clusters).all().item<bool>());
+    // Disagreements must be near-ties: the distance to the kernel's centroid within a relative
+    // 1e-3 of the reference's minimum (fp32 summation order differs).
+    const at::Tensor xf = x.to(at::kFloat);
+    const auto dist = [&](const at::Tensor& l) {
+      const at::Tensor c2 = centroids.gather(1, l.unsqueeze(-1).expand({c.problems, c.tokens, c.dim}));
+      return (xf - c2).pow(2).sum(-1);
+    };
+    const at::Tensor differ = mine != ref;
+    const double frac = differ.to(at::kDouble).mean().item<double>();
+    EXPECT_LE(frac, 0.01);
+    if (frac > 0) {
+      const at::Tensor gap = (dist(mine) - dist(ref)).abs() / dist(ref).clamp_min(1e-6);
+      EXPECT_LE(gap.masked_select(differ).max().item<double>(), 1e-3);
+    }
+  }
+}
+
+TEST(GpuKMeans, IterationsMatchReferenceAndAreDeterministic) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("kmeans"));
+  for (const std::int64_t dim : {64, 128}) {
+    const std::int64_t heads = 3, tokens = 2000, clusters = 64;
+    const at::Tensor x = randn_device({1, heads, tokens, dim}, gen);
+    const at::Tensor x3 = x.view({heads, tokens, dim});
+    const at::Tensor init = kmeans_init_random(x3, clusters, 7).contiguous();
+    Svg2CudaPipeline pipe;
+    pipe.prepare(PipelineShape{1, heads, tokens, dim, clusters, clusters}, kCuda);
+    at::Tensor c1 = init.clone();
+    pipe.cluster_queries(x, c1, 3);
+    const cuda::PipelineResults r1 = pipe.results();
+    const at::Tensor labels1 = r1.q_labels.to(at::kLong), sizes1 = r1.q_sizes.to(at::kLong);
+    const at::Tensor perm1 = r1.q_permutation.to(at::kLong), off1 = r1.q_offsets.to(at::kLong);
+
+    // Internal consistency: sizes count the labels, the permutation is the stable argsort of
+    // the labels, offsets are the exclusive prefix of the sizes, centroids are the label means.
+    for (std::int64_t n = 0; n < heads; ++n)
+      EXPECT_TRUE(sizes1[n].equal(at::bincount(labels1[n], {}, clusters))) << "head " << n;
+    EXPECT_TRUE(perm1.equal(cluster_permutation(labels1)));
+    EXPECT_TRUE(off1.equal(cluster_offsets(sizes1).narrow(1, 0, clusters)));
+    const KMeansUpdate means = kmeans_update(x3, labels1, c1);
+    EXPECT_LE(rel_error(c1, means.centroids), 1e-5);
+
+    // Same objective as the reference Lloyd run from the same start (labels may differ on near-ties).
+    const KMeansResult ref = kmeans(x3, init, 3);
+    const double mine_obj = kmeans_inertia(x3, labels1, c1).sum().item<double>();
+    const double ref_obj = ref.inertia.sum().item<double>();
+    EXPECT_NEAR(mine_obj / ref_obj, 1.0, 0.01);
+    EXPECT_GE((labels1 == ref.labels).to(at::kDouble).mean().item<double>(), 0.95);
+
+    // Deterministic: the same start gives bit-identical results.
+    at::Tensor c2 = init.clone();
+    pipe.cluster_queries(x, c2, 3);
+    EXPECT_TRUE(c1.equal(c2));
+    EXPECT_TRUE(labels1.equal(pipe.results().q_labels.to(at::kLong)));
+    EXPECT_TRUE(perm1.equal(pipe.results().q_permutation.to(at::kLong)));
+
+    // Zero iterations: labels for the given centroids, centroids unchanged.
+    at::Tensor c0 = c1.clone();
+    pipe.cluster_queries(x, c0, 0);
+    EXPECT_TRUE(c0.equal(c1));
+    EXPECT_GE((pipe.results().q_labels.to(at::kLong) == kmeans_assign(x3, c1))
+                  .to(at::kDouble)
+                  .mean()
+                  .item<double>(),
+              0.99);
+  }
+}
+
+// ---- selection --------------------------------------------------------------------------------
+
+struct SelectCase {
+  std::int64_t qc, kc, dim;
+  double top_p;
+  double min_ratio, max_ratio;
+  double fixed_density;  // < 0: top-p mode
+};
+
+TEST(GpuSelection, MatchesReference) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("selection"));
+  const std::vector<SelectCase> cases{
+      {300, 1000, 128, 0.9, 0.1, 1.0, -1}, {40, 100, 64, 0.5, 0.0, 0.3, -1},
+      {17, 33, 128, 1e-6, 0.0, 0.0, -1},  // a single key cluster per row
+      {17, 33, 128, 1.0, 0.0, 1.0, -1},   // every key cluster
+      {64, 4096, 64, 0.7, 0.05, 0.5, -1},  {300, 1000, 128, 0.0, 0.0, 1.0, 0.3},
+      {50, 700, 64, 0.0, 0.0, 1.0, 0.13},  {9, 5, 128, 0.0, 0.0, 1.0, 1.0}};
+  for (const SelectCase& c : cases) {
+    SCOPED_TRACE(testing::Message() << "QC " << c.qc << " KC " << c.kc << " top_p " << c.top_p << " density "
+                                    << c.fixed_density);
+    const std::int64_t n = 3, tokens = 50000;
+    // Key sizes with empty clusters; query sizes arbitrary (only the density uses them).
+    at::Tensor k_sizes =
+        at::randint(0, 2 * tokens / c.kc + 2, {n, c.kc}, gen, at::TensorOptions().dtype(at::kLong));
+    k_sizes.select(1, 0).add_(1);
+    k_sizes = k_sizes.masked_fill(at::rand({n, c.kc}, gen) < 0.1, 0);
+    k_sizes.select(1, 0).clamp_min_(1);
+    const std::int64_t s_total = k_sizes.sum(1).max().item<std::int64_t>();
+    k_sizes.select(1, 0).add_(s_total - k_sizes.sum(1));  // every problem sums to s_total
+    at::Tensor q_sizes = at::full({n, c.qc}, s_total / c.qc, at::TensorOptions().dtype(at::kLong));
+    q_sizes.select(1, 0).add_(s_total - q_sizes.sum(1));
+    const at::Tensor cq = (randn_device({n, c.qc, c.dim}, gen, at::kFloat) * 2).contiguous();
+    const at::Tensor ck = (randn_device({n, c.kc, c.dim}, gen, at::kFloat) * 2).contiguous();
+
+    const KeyClusterBudget budget = key_cluster_budget(c.kc, c.min_ratio, c.max_ratio);
+    const at::Tensor mass = cluster_mass(centroid_scores(cq, ck), k_sizes.to(kCuda));
+    const at::Tensor ref = c.fixed_density > 0
+                               ? select_fixed_density(mass, k_sizes.to(kCuda), c.fixed_density)
+                               : select_top_p(mass, c.top_p, budget);
+
+    Svg2CudaPipeline pipe;
+    pipe.prepare(PipelineShape{1, n, s_total, c.dim, c.qc, c.kc}, kCuda);
+    const cuda::PipelineResults r = pipe.results();
+    r.k_sizes.copy_(k_sizes);
+    r.q_sizes.copy_(q_sizes);
+    r.mask.fill_(7);  // poison
+    cuda::SelectionSettings settings;
+    settings.top_p = c.top_p;
+    settings.min_clusters = budget.min_clusters;
+    settings.max_clusters = budget.max_clusters;
+    if (c.fixed_density > 0) settings.fixed_density = c.fixed_density;
+    pipe.select(cq, ck, settings, /*with_mask=*/true);
+    const at::Tensor mine = r.mask.to(at::kBool);
+    ASSERT_TRUE((r.mask <= 1).all().item<bool>()) << "mask entries left unwritten";
+    // Rows may differ only where two masses are within fp32 rounding at the cut.
+    const double rows_differ = (mine != ref).any(-1).to(at::kDouble).mean().item<double>();
+    EXPECT_LE(rows_differ, 0.005);
+
+    // The compact list is the selected non-empty key clusters of each row in ascending order.
+    const at::Tensor ks = k_sizes.to(kCuda);
+    const at::Tensor listed = mine & (ks.unsqueeze(1) > 0);
+    EXPECT_TRUE(r.block_counts.to(at::kLong).equal(listed.sum(-1)));
+    EXPECT_TRUE(r.row_tokens.to(at::kLong).equal((listed.to(at::kLong) * ks.unsqueeze(1)).sum(-1)));
+    const at::Tensor counts = r.block_counts.to(at::kLong).cpu();
+    const at::Tensor keys = r.block_keys.to(at::kLong).cpu();
+    const at::Tensor listed_cpu = listed.cpu();
+    for (std::int64_t p = 0; p < n; ++p) {
+      for (std::int64_t i = 0; i < c.qc; i += std::max<std::int64_t>(1, c.qc / 7)) {
+        const std::int64_t m = counts[p][i].item<std::int64_t>();
+        const at::Tensor expect = at::arange(c.kc, at::kLong).masked_select(listed_cpu[p][i]);
+        EXPECT_TRUE(keys[p][i].narrow(0, 0, m).equal(expect)) << "problem " << p << " row " << i;
+      }
+    }
+    const at::Tensor density = block_density(mine, q_sizes.to(kCuda), ks);
+    EXPECT_LE(rel_error(r.density, density), 1e-5);
+    if (c.fixed_density > 0) {
+      // Every row covers at least density * S key tokens, overshooting by less than one cluster.
+      EXPECT_TRUE((r.row_tokens.to(at::kDouble) >= c.fixed_density * s_total - 1e-9).all().item<bool>());
+    }
+  }
+}
+
+// ---- block-sparse attention -------------------------------------------------------------------
+
+struct AttentionCase {
+  std::int64_t batch, heads, tokens, dim, qc, kc;
+  double top_p;
+  std::int64_t min_clusters, max_clusters;
+  double fixed_density;  // < 0: top-p mode
+  bool strided;          // q/k/v as [B, S, H, D] memory viewed as [B, H, S, D]
+};
+
+void check_attention_case(const AttentionCase& c, at::Generator& gen) {
+  const auto make = [&](void) {
+    if (!c.strided) return randn_device({c.batch, c.heads, c.tokens, c.dim}, gen);
+    return randn_device({c.batch, c.tokens, c.heads, c.dim}, gen).transpose(1, 2);
+  };
+  const at::Tensor q = make(), k = make(), v = make();
+  const std::int64_t n = c.batch * c.heads;
+  const at::Tensor q3 = q.reshape({n, c.tokens, c.dim}), k3 = k.reshape({n, c.tokens, c.dim});
+  at::Tensor qc = kmeans_init_random(q3, c.qc, 1).contiguous();
+  at::Tensor kc = kmeans_init_random(k3, c.kc, 2).contiguous();
+  Svg2CudaPipeline pipe;
+  pipe.prepare(PipelineShape{c.batch, c.heads, c.tokens, c.dim, c.qc, c.kc}, kCuda);
+  pipe.cluster_queries(q, qc, 2);
+  pipe.cluster_keys(k, kc, 2);
+  cuda::SelectionSettings settings;
+  settings.top_p = c.top_p;
+  settings.min_clusters = c.min_clusters;
+  settings.max_clusters = c.max_clusters;
+  if (c.fixed_density > 0) settings.fixed_density = c.fixed_density;
+  pipe.select(qc, kc, settings, /*with_mask=*/true);
+  const cuda::PipelineResults r = pipe.results();
+
+  // fp32 ground truth through the reference stages, on this run's clusters and mask.
+  const at::Tensor pq = r.q_permutation.to(at::kLong), pk = r.k_permutation.to(at::kLong);
+  const at::Tensor v3 = v.reshape({n, c.tokens, c.dim});
+  const at::Tensor o_ref = block_sparse_attention_reference(
+      permute_tokens(q3.to(at::kFloat), pq), permute_tokens(k3.to(at::kFloat), pk),
+      permute_tokens(v3.to(at::kFloat), pk), r.mask.to(at::kBool), r.q_sizes.to(at::kLong),
+      r.k_sizes.to(at::kLong));
+  const at::Tensor ref = inverse_permute_tokens(o_ref, pq).view({c.batch, c.heads, c.tokens, c.dim});
+
+  for (const AttentionKernelChoice kernel : kernels_on_this_device()) {
+    SCOPED_TRACE("kernel " + cuda::to_string(kernel));
+    at::Tensor out = poisoned_like(q);
+    pipe.attend(q, k, v, out, kernel, 1.0 / std::sqrt(static_cast<double>(c.dim)));
+    ASSERT_TRUE(all_finite(out)) << "output has unwritten (NaN) or non-finite entries";
+    EXPECT_LE(rel_error(out, ref), 1e-2);
+  }
+}
+
+TEST(GpuSparseAttention, MatchesReference) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("attention"));
+  const std::vector<AttentionCase> cases{
+      {1, 2, 4096, 128, 32, 128, 0.9, 12, 128, -1, false},  // typical
+      {1, 3, 1000, 64, 20, 70, 0.9, 7, 70, -1, false},      // S not a multiple of any tile, D 64
+      {2, 2, 777, 128, 9, 40, 0.0, 1, 40, 0.3, true},       // fixed density, strided [B, S, H, D]
+      {1, 2, 333, 128, 100, 300, 0.9, 1, 300, -1, false},   // clusters of size 0 and 1
+      {1, 2, 100, 64, 150, 120, 0.9, 1, 120, -1, false},    // QC > S and KC > S
+      {1, 2, 2000, 128, 16, 64, 1e-6, 1, 1, -1, false},     // a single key cluster per row
+      {1, 2, 2000, 128, 16, 64, 1.0, 1, 64, -1, false},     // every key cluster
+      {1, 1, 3000, 64, 3, 4096, 0.95, 1, 4096, -1, false},  // KC at the 4096 limit
+  };
+  for (const AttentionCase& c : cases) {
+    SCOPED_TRACE(testing::Message() << "B " << c.batch << " H " << c.heads << " S " << c.tokens << " D "
+                                    << c.dim << " QC " << c.qc << " KC " << c.kc << " top_p " << c.top_p
+                                    << " density " << c.fixed_density);
+    check_attention_case(c, gen);
+  }
+}
+
+TEST(GpuSparseAttention, AllSelectedEqualsDenseAttention) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("dense"));
+  const std::int64_t heads = 2, tokens = 1500, dim = 128;
+  const at::Tensor q = randn_device({1, heads, tokens, dim}, gen),
+                   k = randn_device({1, heads, tokens, dim}, gen),
+                   v = randn_device({1, heads, tokens, dim}, gen);
+  at::Tensor qc = kmeans_init_random(q.view({heads, tokens, dim}), 12, 3).contiguous();
+  at::Tensor kc = kmeans_init_random(k.view({heads, tokens, dim}), 50, 4).contiguous();
+  Svg2CudaPipeline pipe;
+  pipe.prepare(PipelineShape{1, heads, tokens, dim, 12, 50}, kCuda);
+  pipe.cluster_queries(q, qc, 1);
+  pipe.cluster_keys(k, kc, 1);
+  cuda::SelectionSettings all;
+  all.top_p = 1.0;
+  all.min_clusters = 1;
+  all.max_clusters = 50;
+  pipe.select(qc, kc, all, false);
+  const at::Tensor ref =
+      at::scaled_dot_product_attention(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat));
+  for (const AttentionKernelChoice kernel : kernels_on_this_device()) {
+    SCOPED_TRACE("kernel " + cuda::to_string(kernel));
+    at::Tensor out = poisoned_like(q);
+    pipe.attend(q, k, v, out, kernel, 1.0 / std::sqrt(static_cast<double>(dim)));
+    ASSERT_TRUE(all_finite(out));
+    EXPECT_LE(rel_error(out, ref), 1e-2);
+  }
+}
+
+TEST(GpuSparseAttention, PermutationKernelsRoundTrip) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("permute"));
+  const std::int64_t n = 3, tokens = 999, dim = 128;
+  const at::Tensor x = randn_device({n, tokens, dim}, gen);
+  at::Tensor perm = at::stack({at::randperm(tokens, gen, at::kLong), at::randperm(tokens, gen, at::kLong),
+                               at::randperm(tokens, gen, at::kLong)})
+                        .to(kCuda, at::kInt);
+  at::Tensor gathered = poisoned_like(x), back = poisoned_like(x);
+  const auto stream = c10::cuda::getCurrentCUDAStream().stream();
+  ASSERT_TRUE(svg2k::gather_tokens(svg2k::contiguous_tokens(x.data_ptr(), tokens, dim), perm.data_ptr<int>(),
+                                   n, tokens, dim, svg2k::contiguous_tokens(gathered.data_ptr(), tokens, dim),
+                                   stream)
+                  .ok());
+  ASSERT_TRUE(svg2k::scatter_tokens(svg2k::contiguous_tokens(gathered.data_ptr(), tokens, dim),
+                                    perm.data_ptr<int>(), n, tokens, dim,
+                                    svg2k::contiguous_tokens(back.data_ptr(), tokens, dim), stream)
+                  .ok());
+  EXPECT_TRUE(gathered.equal(permute_tokens(x, perm.to(at::kLong))));
+  EXPECT_TRUE(back.equal(x));
+}
+
+// ---- whole pipeline ----------------------------------------------------------------------------
+
+TEST(GpuPipeline, CudaGraphReplayMatchesEagerRun) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("graph"));
+  const std::int64_t heads = 4, tokens = 3000, dim = 128, qcn = 24, kcn = 96;
+  const at::Tensor q = randn_device({1, heads, tokens, dim}, gen),
+                   k = randn_device({1, heads, tokens, dim}, gen),
+                   v = randn_device({1, heads, tokens, dim}, gen);
+  const at::Tensor qc0 = kmeans_init_random(q.view({heads, tokens, dim}), qcn, 5).contiguous();
+  const at::Tensor kc0 = kmeans_init_random(k.view({heads, tokens, dim}), kcn, 6).contiguous();
+  cuda::SelectionSettings settings;
+  settings.top_p = 0.9;
+  settings.min_clusters = 9;
+  settings.max_clusters = kcn;
+
+  Svg2CudaPipeline pipe;
+  pipe.prepare(PipelineShape{1, heads, tokens, dim, qcn, kcn}, kCuda);
+  const auto step = [&](at::Tensor& qc, at::Tensor& kc, at::Tensor& out) {
+    pipe.cluster_queries(q, qc, 2);
+    pipe.cluster_keys(k, kc, 2);
+    pipe.select(qc, kc, settings, false);
+    pipe.attend(q, k, v, out, AttentionKernelChoice::Auto, 1.0 / std::sqrt(static_cast<double>(dim)));
+  };
+  at::Tensor qe = qc0.clone(), ke = kc0.clone(), oe = at::empty_like(q);
+  step(qe, ke, oe);  // eager (also sets the kernels' shared-memory attributes)
+
+  at::Tensor qg = qc0.clone(), kg = kc0.clone(), og = poisoned_like(q);
+  at::cuda::CUDAGraph graph;
+  {
+    const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool();
+    side.wait(c10::cuda::getCurrentCUDAStream());
+    const c10::cuda::CUDAStreamGuard guard(side);
+    graph.capture_begin();
+    step(qg, kg, og);
+    graph.capture_end();
+  }
+  qg.copy_(qc0);
+  kg.copy_(kc0);
+  graph.replay();
+  c10::cuda::getCurrentCUDAStream().synchronize();
+  EXPECT_TRUE(qg.equal(qe));
+  EXPECT_TRUE(kg.equal(ke));
+  EXPECT_TRUE(og.equal(oe));
+}
+
+TEST(GpuBackend, KernelsMatchReferenceStagesOverSteps) {
+  SKIP_WITHOUT_GPU();
+  const std::uint64_t seed = fresh_seed("backend");
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  // Well-separated clusters (centres + small noise), so both paths find the same partition and
+  // the outputs must agree to bf16 accuracy.
+  const std::int64_t batch = 2, heads = 2, tokens = 1600, dim = 128;
+  const auto clustered = [&](std::int64_t centres) {
+    const at::Tensor c = at::randn({batch, heads, centres, dim}, gen) * 3;
+    const at::Tensor idx =
+        at::randint(0, centres, {batch, heads, tokens}, gen, at::TensorOptions().dtype(at::kLong));
+    const at::Tensor x = c.gather(2, idx.unsqueeze(-1).expand({batch, heads, tokens, dim})) +
+                         at::randn({batch, heads, tokens, dim}, gen) * 0.05;
+    return x.to(kCuda, at::kBFloat16);
+  };
+  AttentionConfig config;
+  config.query_clusters = 16;
+  config.key_clusters = 48;
+  config.kmeans_iters_init = 10;
+  config.kmeans_iters_step = 2;
+  config.fixed_density = 0.3;
+  config.seed = seed;
+  auto fast = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{AttentionKernelChoice::Auto, false});
+  auto slow = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{AttentionKernelChoice::Auto, true});
+  ASSERT_TRUE(fast && slow);
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE(testing::Message() << "step " << step);
+    const at::Tensor q = clustered(16), k = clustered(48), v = clustered(48);
+    AttentionContext ctx;
+    ctx.layer = 3;
+    ctx.step = step;
+    ctx.num_steps = 3;
+    ctx.branches = {0, 1};
+    ctx.job_id = 42;
+    const at::Tensor a = fast->forward(q, k, v, ctx);
+    const at::Tensor b = slow->forward(q, k, v, ctx);
+    ASSERT_TRUE(all_finite(a));
+    EXPECT_LE(rel_error(a, b.to(at::kFloat)), 1e-2);
+  }
+}
+
+TEST(GpuBackend, RejectsMismatchedShapesWithAClearError) {
+  SKIP_WITHOUT_GPU();
+  AttentionConfig config;
+  auto backend = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{});
+  ASSERT_TRUE(backend);
+  const at::Tensor q = at::zeros({1, 2, 64, 128}, at::TensorOptions().dtype(at::kBFloat16).device(kCuda));
+  const at::Tensor k = at::zeros({1, 2, 65, 128}, at::TensorOptions().dtype(at::kBFloat16).device(kCuda));
+  try {
+    backend->forward(q, k, k, AttentionContext{});
+    FAIL() << "expected svg2::Error";
+  } catch (const svg2::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("[1, 2, 65, 128]"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace svg2::attention
+
+#else  // !SVG2_CUDA_BACKEND
+
+TEST(GpuKernels, BuiltWithoutCudaBackend) {
+  GTEST_SKIP() << "this build has no CUDA backend (needs nvcc and a CUDA LibTorch of the same major version)";
+}
+
+#endif
