@@ -39,6 +39,9 @@ class AttentionBackend {
   // q, k, v: [B, H, S, D] (same dtype and device). Returns [B, H, S, D].
   virtual at::Tensor forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                              const AttentionContext& ctx) = 0;
+  // The policy calls this on its sparse backend for a call it runs dense when the config asks to
+  // warm the centroid cache during dense steps: cluster q and k, no attention. Default: nothing.
+  virtual void warm_up(const at::Tensor& q, const at::Tensor& k, const AttentionContext& ctx) {}
   // Drop per-job state (centroid caches). Called when a job starts and ends.
   virtual void reset() {}
   virtual std::string name() const = 0;

@@ -3,6 +3,7 @@
 // (query cluster x key cluster) blocks. Shapes and semantics: docs/attention.md "Block-sparse attention".
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <optional>
 
 namespace svg2::attention {
@@ -23,9 +24,11 @@ at::Tensor block_sparse_attention_reference(const at::Tensor& q, const at::Tenso
                                             std::optional<double> scale = std::nullopt);
 
 // CPU: parallel over (problem, query cluster); gathers only the selected key/value rows in chunks
-// and runs an online softmax over them. CPU tensors only; computes in fp32.
+// of at most `key_chunk` rows (0 = sized automatically) and runs an online softmax over the chunks.
+// CPU tensors only; computes in fp32. Checks that each sizes row sums to S.
 at::Tensor block_sparse_attention_cpu(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                       const at::Tensor& mask, const at::Tensor& q_sizes,
-                                      const at::Tensor& k_sizes, std::optional<double> scale = std::nullopt);
+                                      const at::Tensor& k_sizes, std::optional<double> scale = std::nullopt,
+                                      std::int64_t key_chunk = 0);
 
 }  // namespace svg2::attention

@@ -37,9 +37,10 @@ KMeansUpdate kmeans_update(const at::Tensor& x, const at::Tensor& labels, const 
 // Sum over tokens of ||x_s - centroids[labels_s]||^2, per problem: [N] fp32.
 at::Tensor kmeans_inertia(const at::Tensor& x, const at::Tensor& labels, const at::Tensor& centroids);
 
-// `iterations` (>= 1) Lloyd iterations from `init` [N, C, D]: assign, then update. The returned
-// centroids are the means of the returned labels, so the objective never increases from one call to
-// the next when warm-started from the previous result. No early exit (that would sync the device).
+// `iterations` Lloyd iterations from `init` [N, C, D]: assign, then update. The returned centroids are
+// the means of the returned labels, so the objective never increases from one call to the next when
+// warm-started from the previous result. No early exit (that would sync the device). iterations = 0
+// only assigns: labels and sizes for `init`, which comes back unchanged.
 KMeansResult kmeans(const at::Tensor& x, const at::Tensor& init, int iterations);
 
 }  // namespace svg2::attention

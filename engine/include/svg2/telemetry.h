@@ -12,6 +12,7 @@ struct TelemetryOptions {
   std::vector<int> sample_layers;  // layers whose cluster maps are captured (empty = none)
   std::vector<int> sample_heads;   // heads captured in those layers (empty = none)
   std::size_t max_snapshots = 256; // oldest dropped first
+  std::size_t max_calls = 4096;    // per-call stats kept between drains, oldest dropped first
 };
 
 struct AttentionStageTimes {
@@ -44,6 +45,7 @@ struct TelemetrySnapshot {
   int step = 0;
   std::vector<AttentionCallStats> calls;
   std::vector<ClusterSnapshot> clusters;
+  std::size_t dropped_calls = 0, dropped_clusters = 0;  // over the bounds since the last drain
 };
 
 }  // namespace svg2

@@ -1,0 +1,41 @@
+#pragma once
+// k-means centroids carried from one sparse call to the next (the warm start), keyed by
+// (job, layer, CFG branch): branches never share centroids and a new job starts cold. Not
+// thread-safe; the owning backend locks.
+#include <ATen/core/Tensor.h>
+
+#include <compare>
+#include <cstdint>
+#include <map>
+
+namespace svg2::attention {
+
+struct CentroidKey {
+  std::uint64_t job = 0;
+  int layer = 0;
+  int branch = 0;
+  auto operator<=>(const CentroidKey&) const = default;
+};
+
+struct CachedCentroids {
+  at::Tensor query;  // [H, QC, D] fp32
+  at::Tensor key;    // [H, KC, D] fp32
+};
+
+class CentroidCache {
+ public:
+  // The entry for `key` when it matches H heads, QC/KC clusters and D, else nullptr.
+  const CachedCentroids* find(const CentroidKey& key, std::int64_t heads, std::int64_t query_clusters,
+                              std::int64_t key_clusters, std::int64_t dim) const;
+  void store(const CentroidKey& key, CachedCentroids centroids);
+  // Drops the entries of every other job, so a new job starts cold and memory stays one job's worth.
+  void begin_job(std::uint64_t job);
+  void clear() { entries_.clear(); }
+  std::size_t size() const { return entries_.size(); }
+  bool contains(const CentroidKey& key) const { return entries_.count(key) != 0; }
+
+ private:
+  std::map<CentroidKey, CachedCentroids> entries_;
+};
+
+}  // namespace svg2::attention

@@ -1,0 +1,180 @@
+#include "attention/kmeans.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/argmin.h>
+#include <ATen/ops/baddbmm.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/minimum.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/rand.h>
+#include <ATen/ops/randperm.h>
+#include <ATen/ops/searchsorted.h>
+#include <ATen/ops/stack.h>
+#include <ATen/ops/where.h>
+#include <ATen/ops/zeros.h>
+
+#include <algorithm>
+
+#include "attention/shape_text.h"
+#include "core/check.h"
+
+namespace svg2::attention {
+namespace {
+
+// Bounds the [N, rows, C] distance block of one assignment chunk (64 MiB of fp32).
+constexpr std::int64_t kAssignChunkElements = std::int64_t{16} << 20;
+
+void check_points(const at::Tensor& x, const char* what) {
+  SVG2_CHECK(x.defined() && x.dim() == 3, "k-means: {} must be [N, S, D], got {} dims", what,
+             x.defined() ? x.dim() : 0);
+  SVG2_CHECK(at::isFloatingType(x.scalar_type()), "k-means: {} must be floating point, got {}", what,
+             c10::toString(x.scalar_type()));
+  SVG2_CHECK(x.size(1) >= 1 && x.size(2) >= 1, "k-means: {} needs S >= 1 and D >= 1, got [{}, {}, {}]", what,
+             x.size(0), x.size(1), x.size(2));
+}
+
+void check_centroids(const at::Tensor& x, const at::Tensor& c, const char* what) {
+  SVG2_CHECK(
+      c.defined() && c.dim() == 3 && c.size(0) == x.size(0) && c.size(2) == x.size(2) && c.size(1) >= 1,
+      "k-means: {} must be [N={}, C>=1, D={}], got {}", what, x.size(0), x.size(2), shape_text(c));
+}
+
+void check_labels(const at::Tensor& x, const at::Tensor& labels) {
+  SVG2_CHECK(
+      labels.defined() && labels.dim() == 2 && labels.size(0) == x.size(0) && labels.size(1) == x.size(1),
+      "k-means: labels must be [N={}, S={}], got {}", x.size(0), x.size(1), shape_text(labels));
+  SVG2_CHECK(labels.scalar_type() == at::kLong, "k-means: labels must be int64, got {}",
+             c10::toString(labels.scalar_type()));
+}
+
+at::Tensor as_fp32(const at::Tensor& x) {
+  return x.to(at::kFloat).contiguous();
+}
+
+at::Generator seeded_cpu_generator(std::uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+// Rows of x [N, S, D] at idx [N, C] -> [N, C, D].
+at::Tensor gather_rows(const at::Tensor& x, const at::Tensor& idx) {
+  return x.gather(1, idx.unsqueeze(-1).expand({idx.size(0), idx.size(1), x.size(2)}));
+}
+
+}  // namespace
+
+at::Tensor kmeans_init_random(const at::Tensor& x, std::int64_t clusters, std::uint64_t seed) {
+  check_points(x, "x");
+  SVG2_CHECK(clusters >= 1, "k-means: cluster count must be >= 1, got {}", clusters);
+  const std::int64_t n = x.size(0), s = x.size(1);
+  at::Generator gen = seeded_cpu_generator(seed);
+  std::vector<at::Tensor> rows;
+  rows.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    // Without replacement; only when C > S do tokens repeat (then some clusters start empty).
+    std::vector<at::Tensor> parts;
+    for (std::int64_t have = 0; have < clusters; have += s) parts.push_back(at::randperm(s, gen, at::kLong));
+    rows.push_back(at::cat(parts).narrow(0, 0, clusters));
+  }
+  const at::Tensor idx = at::stack(rows).to(x.device());
+  return gather_rows(as_fp32(x), idx);
+}
+
+at::Tensor kmeans_init_plus_plus(const at::Tensor& x, std::int64_t clusters, std::uint64_t seed) {
+  check_points(x, "x");
+  SVG2_CHECK(clusters >= 1, "k-means: cluster count must be >= 1, got {}", clusters);
+  const at::Tensor xf = as_fp32(x);
+  const std::int64_t n = xf.size(0), s = xf.size(1), d = xf.size(2);
+  at::Generator gen = seeded_cpu_generator(seed);
+  // One uniform number per (problem, centre), drawn on the CPU so every device picks the same tokens.
+  const at::Tensor u = at::rand({n, clusters}, gen, at::kDouble).to(xf.device());
+  at::Tensor centroids = at::empty({n, clusters, d}, xf.options());
+  const auto pick = [&](const at::Tensor& idx, std::int64_t c) {  // idx [N] int64
+    at::Tensor row = gather_rows(xf, idx.unsqueeze(1));           // [N, 1, D]
+    centroids.narrow(1, c, 1).copy_(row);
+    return (xf - row).pow(2).sum(-1);  // [N, S] squared distance to the new centre
+  };
+  at::Tensor first = (u.select(1, 0) * static_cast<double>(s)).floor().to(at::kLong).clamp(0, s - 1);
+  at::Tensor nearest = pick(first, 0);
+  for (std::int64_t c = 1; c < clusters; ++c) {
+    // Inverse-CDF draw proportional to the squared distance to the nearest centre so far.
+    const at::Tensor cdf = nearest.to(at::kDouble).cumsum(1);
+    const at::Tensor target = (u.select(1, c) * cdf.select(1, s - 1)).unsqueeze(1);
+    const at::Tensor idx =
+        at::searchsorted(cdf, target, /*out_int32=*/false, /*right=*/true).squeeze(1).clamp(0, s - 1);
+    nearest = at::minimum(nearest, pick(idx, c));
+  }
+  return centroids;
+}
+
+at::Tensor kmeans_assign(const at::Tensor& x, const at::Tensor& centroids) {
+  check_points(x, "x");
+  check_centroids(x, centroids, "centroids");
+  const at::Tensor xf = as_fp32(x);
+  const at::Tensor c = as_fp32(centroids);
+  const std::int64_t n = xf.size(0), s = xf.size(1), k = c.size(1);
+  // argmin_c ||x - c||^2 = argmin_c (||c||^2 - 2 x.c): one batched GEMM per chunk of tokens.
+  const at::Tensor c_norm = c.pow(2).sum(-1).unsqueeze(1);  // [N, 1, C]
+  const at::Tensor c_t = c.transpose(1, 2);                 // [N, D, C]
+  const std::int64_t rows =
+      std::clamp<std::int64_t>(kAssignChunkElements / std::max<std::int64_t>(1, n * k), 1, s);
+  at::Tensor labels = at::empty({n, s}, xf.options().dtype(at::kLong));
+  for (std::int64_t r0 = 0; r0 < s; r0 += rows) {
+    const std::int64_t r = std::min(rows, s - r0);
+    const at::Tensor dist = at::baddbmm(c_norm, xf.narrow(1, r0, r), c_t, /*beta=*/1, /*alpha=*/-2);
+    labels.narrow(1, r0, r).copy_(at::argmin(dist, -1));
+  }
+  return labels;
+}
+
+KMeansUpdate kmeans_update(const at::Tensor& x, const at::Tensor& labels, const at::Tensor& previous) {
+  check_points(x, "x");
+  check_labels(x, labels);
+  check_centroids(x, previous, "previous centroids");
+  const at::Tensor xf = as_fp32(x);
+  const std::int64_t n = xf.size(0), s = xf.size(1), d = xf.size(2), k = previous.size(1);
+  // Flatten (problem, cluster) so one index_add_ sums every problem at once.
+  const at::Tensor flat = (labels + at::arange(n, labels.options()).unsqueeze(1) * k).reshape({n * s});
+  at::Tensor sums = at::zeros({n * k, d}, xf.options()).index_add_(0, flat, xf.reshape({n * s, d}));
+  at::Tensor sizes =
+      at::zeros({n * k}, labels.options()).index_add_(0, flat, at::ones({n * s}, labels.options()));
+  sums = sums.view({n, k, d});
+  sizes = sizes.view({n, k});
+  const at::Tensor nonempty = (sizes > 0).unsqueeze(-1);
+  const at::Tensor means = sums / sizes.clamp_min(1).unsqueeze(-1).to(at::kFloat);
+  return {at::where(nonempty, means, as_fp32(previous)), sizes};
+}
+
+at::Tensor kmeans_inertia(const at::Tensor& x, const at::Tensor& labels, const at::Tensor& centroids) {
+  check_points(x, "x");
+  check_labels(x, labels);
+  check_centroids(x, centroids, "centroids");
+  const at::Tensor xf = as_fp32(x);
+  return (xf - gather_rows(as_fp32(centroids), labels)).pow(2).sum({1, 2});
+}
+
+KMeansResult kmeans(const at::Tensor& x, const at::Tensor& init, int iterations) {
+  check_points(x, "x");
+  check_centroids(x, init, "initial centroids");
+  SVG2_CHECK(iterations >= 0, "k-means: iterations must be >= 0, got {}", iterations);
+  const at::Tensor xf = as_fp32(x);
+  KMeansResult r;
+  r.centroids = as_fp32(init);
+  if (iterations == 0) {
+    // Labels against the given centroids, which stay as they are (a zero-iteration warm call).
+    r.labels = kmeans_assign(xf, r.centroids);
+    r.sizes = kmeans_update(xf, r.labels, r.centroids).sizes;
+  }
+  for (int it = 0; it < iterations; ++it) {
+    r.labels = kmeans_assign(xf, r.centroids);
+    KMeansUpdate u = kmeans_update(xf, r.labels, r.centroids);
+    r.centroids = std::move(u.centroids);
+    r.sizes = std::move(u.sizes);
+  }
+  r.inertia = kmeans_inertia(xf, r.labels, r.centroids);
+  return r;
+}
+
+}  // namespace svg2::attention
