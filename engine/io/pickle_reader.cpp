@@ -16,6 +16,7 @@ bool is_allowed_global(const std::string& module, const std::string& name) {
   if (module == "torch._utils")
     return name == "_rebuild_tensor" || name == "_rebuild_tensor_v2" || name == "_rebuild_tensor_v3" ||
            name == "_rebuild_parameter" || name == "_rebuild_parameter_with_state";
+  if (module == "torch.storage") return name == "UntypedStorage";
   if (module == "torch") {
     if (name == "Size" || name == "UntypedStorage") return true;
     if (dtype_from_torch_storage_name(name)) return true;
@@ -185,7 +186,7 @@ class Unpickler {
     if (has_dtype_arg) {
       if (args.size() < 7 || obj(args[6]).kind != Kind::global) error("_rebuild_tensor_v3 without a dtype");
       const std::string& g = obj(args[6]).text;
-      auto d = dtype_from_torch_dtype_name(std::string_view(g).substr(g.find('.') + 1));
+      auto d = dtype_from_torch_dtype_name(std::string_view(g).substr(g.rfind('.') + 1));
       if (!d) error("_rebuild_tensor_v3 dtype '" + g + "' is not a dtype");
       dtype = *d;
     }
@@ -235,7 +236,7 @@ class Unpickler {
       error("persistent id is not a 'storage' record");
     if (obj(f[1]).kind != Kind::global) error("persistent id without a storage type");
     const std::string& type = obj(f[1]).text;
-    const std::string type_name = type.substr(type.find('.') + 1);
+    const std::string type_name = type.substr(type.rfind('.') + 1);
     StoredDType dtype;
     if (type_name == "UntypedStorage") {
       dtype = StoredDType::u8;
