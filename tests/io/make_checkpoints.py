@@ -188,6 +188,36 @@ def formats(out):
     torch.save(collections.OrderedDict([("conv2.weight", torch.ones(4, 4, 1, 1, 1))]), os.path.join(vae_dir, "x.pth"))
 
 
+def rezip64(src, dst):
+    """Rewrites a torch zip with zip64 central-directory fields (as torch.save writes files over
+    4 GiB), so the fuzzer starts from that layout too. Stored entries, 64-byte aligned data."""
+    import struct
+    import zipfile
+    import zlib
+
+    entries = [(i.filename, zipfile.ZipFile(src).read(i.filename)) for i in zipfile.ZipFile(src).infolist()]
+    body, directory = bytearray(), bytearray()
+    for name, data in entries:
+        local = len(body)
+        name_b = name.encode()
+        pad = (-(local + 30 + len(name_b) + 4)) % 64
+        extra = struct.pack("<HH", 0x1234, pad) + b"\0" * pad
+        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, zlib.crc32(data), len(data), len(data), len(name_b),
+                            len(extra))
+        body += name_b + extra + data
+        z64 = struct.pack("<HHQQQ", 1, 24, len(data), len(data), local)
+        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, zlib.crc32(data), 0xFFFFFFFF, 0xFFFFFFFF,
+                                 len(name_b), len(z64), 0, 0, 0, 0, 0xFFFFFFFF)
+        directory += name_b + z64
+    cd_offset = len(body)
+    record = cd_offset + len(directory)
+    tail = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(entries), len(entries), len(directory), cd_offset)
+    tail += struct.pack("<IIQI", 0x07064B50, 0, record, 1)
+    tail += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(dst, "wb") as f:
+        f.write(bytes(body + directory + tail))
+
+
 def seeds(out):
     """Small, varied inputs for the fuzzers: out/safetensors/* and out/pth/*."""
     st, pth = os.path.join(out, "safetensors"), os.path.join(out, "pth")
@@ -207,6 +237,7 @@ def seeds(out):
     no_f8 = collections.OrderedDict((k, v) for k, v in small.items() if k != "f8")
     torch.save(no_f8, os.path.join(pth, "ordered_p2.pth"))
     torch.save(dict(small), os.path.join(pth, "plain_p4.pth"), pickle_protocol=4)
+    rezip64(os.path.join(pth, "ordered_p2.pth"), os.path.join(pth, "ordered_zip64.pth"))
     base = torch.arange(12, dtype=torch.float32)
     torch.save({"module": {"a": base.view(3, 4), "b": base.view(3, 4).t(), "c": base[5:],
                            "p": torch.nn.Parameter(torch.ones(2))}, "step": 7},

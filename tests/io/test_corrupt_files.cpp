@@ -5,107 +5,13 @@
 #include <random>
 
 #include "io/checkpoint.h"
+#include "io/handmade_files.h"
 #include "io/io_test_data.h"
 
 namespace svg2::io::test {
 namespace {
 
 using namespace std::string_literals;
-
-// ---- hand-built files ----
-
-void put_le(std::string& s, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-struct ZipItem {
-  std::string name;
-  std::string data;
-  uint16_t method = 0;
-};
-
-// A plain (non-zip64) zip with the given entries; CRCs are not checked by the reader.
-std::string make_zip(const std::vector<ZipItem>& items) {
-  std::string out, directory;
-  for (const ZipItem& it : items) {
-    const uint64_t local = out.size();
-    put_le(out, 0x04034b50, 4);
-    put_le(out, 20, 2);
-    put_le(out, 0, 2);
-    put_le(out, it.method, 2);
-    put_le(out, 0, 4);  // time, date
-    put_le(out, 0, 4);  // crc
-    put_le(out, it.data.size(), 4);
-    put_le(out, it.data.size(), 4);
-    put_le(out, it.name.size(), 2);
-    put_le(out, 0, 2);
-    out += it.name + it.data;
-    put_le(directory, 0x02014b50, 4);
-    put_le(directory, 20, 2);
-    put_le(directory, 20, 2);
-    put_le(directory, 0, 2);
-    put_le(directory, it.method, 2);
-    put_le(directory, 0, 4);
-    put_le(directory, 0, 4);
-    put_le(directory, it.data.size(), 4);
-    put_le(directory, it.data.size(), 4);
-    put_le(directory, it.name.size(), 2);
-    put_le(directory, 0, 2);
-    put_le(directory, 0, 2);
-    put_le(directory, 0, 2);
-    put_le(directory, 0, 2);
-    put_le(directory, 0, 4);
-    put_le(directory, local, 4);
-    directory += it.name;
-  }
-  const uint64_t directory_offset = out.size();
-  out += directory;
-  put_le(out, 0x06054b50, 4);
-  put_le(out, 0, 4);
-  put_le(out, items.size(), 2);
-  put_le(out, items.size(), 2);
-  put_le(out, directory.size(), 4);
-  put_le(out, directory_offset, 4);
-  put_le(out, 0, 2);
-  return out;
-}
-
-// Pickle building blocks (protocol 2).
-std::string str(const std::string& s) {
-  std::string out = "X";
-  put_le(out, s.size(), 4);
-  return out + s;
-}
-std::string integer(int32_t v) {
-  std::string out = "J";
-  put_le(out, static_cast<uint32_t>(v), 4);
-  return out;
-}
-std::string int_tuple(const std::vector<int32_t>& v) {
-  std::string out = "(";
-  for (int32_t x : v) out += integer(x);
-  return out + "t";
-}
-
-// {"w": _rebuild_tensor_v2(storage(FloatStorage, key, numel), offset, size, stride, False, OrderedDict())}
-std::string state_dict_pickle(const std::string& storage_key, int32_t numel, int32_t offset,
-                              const std::vector<int32_t>& size, const std::vector<int32_t>& stride,
-                              const std::string& storage_type = "FloatStorage") {
-  std::string p = "\x80\x02}";
-  p += str("w");
-  p += "ctorch._utils\n_rebuild_tensor_v2\n";
-  p += "((" + str("storage") + "ctorch\n" + storage_type + "\n" + str(storage_key) + str("cpu") +
-       integer(numel) + "tQ";
-  p += integer(offset) + int_tuple(size) + int_tuple(stride);
-  p += "\x89";
-  p += "ccollections\nOrderedDict\n)R";
-  p += "tRs.";
-  return p;
-}
-
-std::string float_bytes(int n) {
-  return std::string(static_cast<std::size_t>(n) * 4, '\x01');
-}
 
 struct CorruptFiles : ::testing::Test {
   void SetUp() override { dir = scratch_dir(); }
@@ -143,14 +49,14 @@ TEST_F(CorruptFiles, DisallowedGlobalIsRefusedByName) {
   const std::string evil =
       "\x80\x02"
       "cos\nsystem\n" +
-      str("echo hi") + "\x85R.";
+      pickle_str("echo hi") + "\x85R.";
   expect_open_error("evil.pth", make_zip({{"a/data.pkl", evil}}), {"os.system", "not allowed"});
   // STACK_GLOBAL spelling too.
   const std::string evil4 =
       "\x80\x04\x8c\x08"
       "builtins\x8c\x04"
       "eval\x93" +
-      str("1") + "\x85R.";
+      pickle_str("1") + "\x85R.";
   expect_open_error("evil4.pth", make_zip({{"a/data.pkl", evil4}}), {"builtins.eval", "not allowed"});
 }
 
