@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "io/pickle_reader.h"
 #include "io/plain_error.h"
@@ -139,6 +140,9 @@ PthIndex read_pth_index(const uint8_t* file, std::size_t size, std::string_view 
   if (root.kind != Kind::dict)
     fail_plain(source, ": top-level object is not a dict (expected a state dict saved with torch.save)");
 
+  std::unordered_map<std::string_view, const ZipEntry*> entries;
+  for (const auto& e : zip.entries) entries.emplace(e.name, &e);
+
   Flattener flat{graph, source, {}, 0};
   flat.walk(graph.root, "", 0);
 
@@ -158,7 +162,8 @@ PthIndex read_pth_index(const uint8_t* file, std::size_t size, std::string_view 
     auto known = index.storages.find(s.text);
     if (known == index.storages.end()) {
       const std::string entry_name = prefix + "data/" + s.text;
-      const ZipEntry* entry = zip.find(entry_name);
+      auto found = entries.find(entry_name);
+      const ZipEntry* entry = found == entries.end() ? nullptr : found->second;
       if (!entry)
         fail_plain(source, ": tensor '", key, "' uses storage '", entry_name, "', which the zip lacks");
       if (entry->method != 0)
