@@ -32,7 +32,11 @@ class CentroidCache {
   void begin_job(std::uint64_t job);
   void clear() { entries_.clear(); }
   std::size_t size() const { return entries_.size(); }
-  bool contains(const CentroidKey& key) const { return entries_.count(key) != 0; }
+  // The entry for `key` whatever its shape, or nullptr.
+  const CachedCentroids* get(const CentroidKey& key) const {
+    const auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
 
  private:
   std::map<CentroidKey, CachedCentroids> entries_;

@@ -94,9 +94,10 @@ void Svg2Backend::reset() {
   cache_.clear();
 }
 
-bool Svg2Backend::has_cached_centroids(std::uint64_t job, int layer, int branch) const {
+std::optional<CachedCentroids> Svg2Backend::cached_centroids(std::uint64_t job, int layer, int branch) const {
   std::lock_guard lock(mutex_);
-  return cache_.contains({job, layer, branch});
+  const CachedCentroids* c = cache_.get({job, layer, branch});
+  return c ? std::optional<CachedCentroids>(*c) : std::nullopt;
 }
 
 std::size_t Svg2Backend::cache_entries() const {

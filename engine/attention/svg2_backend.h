@@ -5,6 +5,7 @@
 // permutation. The policy (dense steps/layers) wraps it: see attention/factory.h.
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "attention/backend.h"
 #include "attention/centroid_cache.h"
@@ -30,8 +31,8 @@ class Svg2Backend final : public SparseBackend {
   void reset() override;
   std::string name() const override { return "svg2"; }
 
-  // For tests and the inspector: whether centroids are cached for (job, layer, branch).
-  bool has_cached_centroids(std::uint64_t job, int layer, int branch) const;
+  // For tests and the inspector: the centroids cached for (job, layer, branch), if any.
+  std::optional<CachedCentroids> cached_centroids(std::uint64_t job, int layer, int branch) const;
   std::size_t cache_entries() const;
 
  protected:
