@@ -57,6 +57,11 @@ int parse_positive(const std::string& text, const std::string& what, const std::
   fail("bench attention: {} in shape '{}' must be a positive integer, got '{}'", what, entry, text);
 }
 
+// TFLOP/s with as many decimals as small CPU numbers need.
+std::string tflops_text(double t) {
+  return t >= 10 ? fmt::format("{:.0f}", t) : fmt::format("{:.3g}", t);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -253,14 +258,13 @@ std::string bench_attention_table(const BenchAttentionResult& r) {
   };
   for (const BenchAttentionRow& row : r.rows) {
     s += fmt::format(
-        "{:<15} {:>5} {:>7} {:>8} {:>5.0f}% {:>6.1f}% | {:>9.2f} {:>6.0f} | {:>7.2f} {:>7.2f} {:>6.2f} {:>6} "
-        "{:>8.2f} "
-        "{:>6} | {:>8.2f} {:>6.2f} {:>6.2f}x | {:>8.0f} {:>5.0f}%\n",
+        "{:<15} {:>5} {:>7} {:>8} {:>5.0f}% {:>6.1f}% | {:>9.2f} {:>6} | {:>7.2f} {:>7.2f} {:>6.2f} {:>6} "
+        "{:>8.2f} {:>6} | {:>8.2f} {:>6.2f} {:>6.2f}x | {:>8} {:>5.0f}%\n",
         row.shape.name, row.shape.heads, row.shape.tokens,
         fmt::format("{}/{}", row.shape.query_clusters, row.shape.key_clusters), 100 * row.target_density,
-        100 * row.density, row.dense_ms, row.dense_tflops, row.kmeans_q_ms, row.kmeans_k_ms, row.select_ms,
-        perm_text(row, row.permute_ms), row.attention_ms, perm_text(row, row.inverse_ms), row.total_ms,
-        row.overhead_percent, row.speedup, row.sparse_tflops,
+        100 * row.density, row.dense_ms, tflops_text(row.dense_tflops), row.kmeans_q_ms, row.kmeans_k_ms,
+        row.select_ms, perm_text(row, row.permute_ms), row.attention_ms, perm_text(row, row.inverse_ms),
+        row.total_ms, row.overhead_percent, row.speedup, tflops_text(row.sparse_tflops),
         row.dense_tflops > 0 ? 100 * row.sparse_tflops / row.dense_tflops : 0.0);
   }
   bool variants = false;
@@ -270,7 +274,7 @@ std::string bench_attention_table(const BenchAttentionResult& r) {
     for (const BenchAttentionRow& row : r.rows) {
       s += fmt::format("{:<15} {:>5.0f}%", row.shape.name, 100 * row.target_density);
       for (const BenchAttentionKernelTime& k : row.kernels)
-        s += fmt::format("  {}: {:.2f} ms {:.0f} TF/s ({:.0f}% dense)", k.kernel, k.ms, k.tflops,
+        s += fmt::format("  {}: {:.2f} ms {} TF/s ({:.0f}% dense)", k.kernel, k.ms, tflops_text(k.tflops),
                          row.dense_tflops > 0 ? 100 * k.tflops / row.dense_tflops : 0.0);
       s += "\n";
     }

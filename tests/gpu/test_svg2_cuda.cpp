@@ -10,6 +10,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/core/Generator.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <ATen/ops/arange.h>
@@ -42,6 +43,8 @@
 #include "attention/cuda/svg2_cuda_pipeline.h"
 #include "attention/kmeans.h"
 #include "attention/permutation.h"
+#include "attention/telemetry_recorder.h"
+#include "svg2/error.h"
 #include "svg2k/kmeans.h"
 #include "svg2k/sparse_attention.h"
 #include "svg2k/status.h"
@@ -87,6 +90,15 @@ at::Tensor poisoned_like(const at::Tensor& t) {
   return at::full_like(t, std::nanf(""));
 }
 
+// A contiguous [N, S, D] bf16 tensor as the kernels see it.
+svg2k::TokenView tokens_of(const at::Tensor& x) {
+  return svg2k::contiguous_tokens(static_cast<const void*>(x.data_ptr()), static_cast<int>(x.size(1)),
+                                  static_cast<int>(x.size(2)));
+}
+svg2k::MutableTokenView mutable_tokens_of(at::Tensor& x) {
+  return svg2k::contiguous_tokens(x.data_ptr(), static_cast<int>(x.size(1)), static_cast<int>(x.size(2)));
+}
+
 std::vector<AttentionKernelChoice> kernels_on_this_device() {
   std::vector<AttentionKernelChoice> k{AttentionKernelChoice::Ampere};
   if (svg2k::current_device_arch() == 90) {
@@ -120,10 +132,9 @@ TEST(GpuKMeans, AssignmentMatchesReference) {
                               at::TensorOptions().dtype(at::kByte).device(kCuda));
     at::Tensor labels =
         at::full({c.problems, c.tokens}, -1, at::TensorOptions().dtype(at::kInt).device(kCuda));
-    const svg2k::Status st = svg2k::kmeans_assign_only(
-        shape, svg2k::contiguous_tokens(x.data_ptr(), static_cast<int>(c.tokens), static_cast<int>(c.dim)),
-        centroids.data_ptr<float>(), labels.data_ptr<int>(), ws.data_ptr(), ws.numel(),
-        c10::cuda::getCurrentCUDAStream().stream());
+    const svg2k::Status st =
+        svg2k::kmeans_assign_only(shape, tokens_of(x), centroids.data_ptr<float>(), labels.data_ptr<int>(),
+                                  ws.data_ptr(), ws.numel(), c10::cuda::getCurrentCUDAStream().stream());
     ASSERT_TRUE(st.ok()) << st.what;
     const at::Tensor ref = kmeans_assign(x, centroids);
     const at::Tensor mine = labels.to(at::kLong);
@@ -389,13 +400,11 @@ TEST(GpuSparseAttention, PermutationKernelsRoundTrip) {
                         .to(kCuda, at::kInt);
   at::Tensor gathered = poisoned_like(x), back = poisoned_like(x);
   const auto stream = c10::cuda::getCurrentCUDAStream().stream();
-  ASSERT_TRUE(svg2k::gather_tokens(svg2k::contiguous_tokens(x.data_ptr(), tokens, dim), perm.data_ptr<int>(),
-                                   n, tokens, dim, svg2k::contiguous_tokens(gathered.data_ptr(), tokens, dim),
-                                   stream)
+  ASSERT_TRUE(svg2k::gather_tokens(tokens_of(x), perm.data_ptr<int>(), n, tokens, dim,
+                                   mutable_tokens_of(gathered), stream)
                   .ok());
-  ASSERT_TRUE(svg2k::scatter_tokens(svg2k::contiguous_tokens(gathered.data_ptr(), tokens, dim),
-                                    perm.data_ptr<int>(), n, tokens, dim,
-                                    svg2k::contiguous_tokens(back.data_ptr(), tokens, dim), stream)
+  ASSERT_TRUE(svg2k::scatter_tokens(tokens_of(gathered), perm.data_ptr<int>(), n, tokens, dim,
+                                    mutable_tokens_of(back), stream)
                   .ok());
   EXPECT_TRUE(gathered.equal(permute_tokens(x, perm.to(at::kLong))));
   EXPECT_TRUE(back.equal(x));
@@ -431,8 +440,8 @@ TEST(GpuPipeline, CudaGraphReplayMatchesEagerRun) {
   at::Tensor qg = qc0.clone(), kg = kc0.clone(), og = poisoned_like(q);
   at::cuda::CUDAGraph graph;
   {
+    c10::cuda::getCurrentCUDAStream().synchronize();  // the eager run is done before capturing
     const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool();
-    side.wait(c10::cuda::getCurrentCUDAStream());
     const c10::cuda::CUDAStreamGuard guard(side);
     graph.capture_begin();
     step(qg, kg, og);
@@ -447,7 +456,7 @@ TEST(GpuPipeline, CudaGraphReplayMatchesEagerRun) {
   EXPECT_TRUE(og.equal(oe));
 }
 
-TEST(GpuBackend, KernelsMatchReferenceStagesOverSteps) {
+TEST(GpuBackend, KernelsMatchTheReferenceBackendOverSteps) {
   SKIP_WITHOUT_GPU();
   const std::uint64_t seed = fresh_seed("backend");
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -462,29 +471,87 @@ TEST(GpuBackend, KernelsMatchReferenceStagesOverSteps) {
                          at::randn({batch, heads, tokens, dim}, gen) * 0.05;
     return x.to(kCuda, at::kBFloat16);
   };
+  for (const bool fixed : {true, false}) {
+    SCOPED_TRACE(fixed ? "fixed density" : "top-p");
+    AttentionConfig config;
+    config.query_clusters = 16;
+    config.key_clusters = 48;
+    config.kmeans_iters_init = 10;
+    config.kmeans_iters_step = 2;
+    if (fixed) config.fixed_density = 0.3;
+    config.top_p = 0.7;
+    config.min_kc_ratio = 0.1;
+    config.seed = seed;
+    auto fast = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{AttentionKernelChoice::Auto, false});
+    auto slow = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{AttentionKernelChoice::Auto, true});
+    ASSERT_TRUE(fast && slow);
+    for (int step = 0; step < 4; ++step) {
+      SCOPED_TRACE(testing::Message() << "step " << step);
+      const at::Tensor q = clustered(16), k = clustered(48), v = clustered(48);
+      AttentionContext ctx;
+      ctx.layer = 3;
+      ctx.step = step;
+      ctx.num_steps = 4;
+      ctx.branches = {0, 1};
+      ctx.job_id = 42;
+      if (step == 0) {  // a dense step that warms the centroid cache (kmeans_during_dense)
+        fast->warm_up(q, k, ctx);
+        slow->warm_up(q, k, ctx);
+        continue;
+      }
+      const at::Tensor a = fast->forward(q, k, v, ctx);
+      const at::Tensor b = slow->forward(q, k, v, ctx);
+      ASSERT_TRUE(all_finite(a));
+      EXPECT_LE(rel_error(a, b.to(at::kFloat)), 1e-2);
+    }
+  }
+}
+
+TEST(GpuBackend, RecordsTelemetryLikeTheReference) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("telemetry"));
+  const std::int64_t batch = 2, heads = 3, tokens = 900, dim = 64;
+  const at::Tensor q = randn_device({batch, heads, tokens, dim}, gen),
+                   k = randn_device({batch, heads, tokens, dim}, gen),
+                   v = randn_device({batch, heads, tokens, dim}, gen);
   AttentionConfig config;
-  config.query_clusters = 16;
-  config.key_clusters = 48;
-  config.kmeans_iters_init = 10;
-  config.kmeans_iters_step = 2;
-  config.fixed_density = 0.3;
-  config.seed = seed;
-  auto fast = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{AttentionKernelChoice::Auto, false});
-  auto slow = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{AttentionKernelChoice::Auto, true});
-  ASSERT_TRUE(fast && slow);
-  for (int step = 0; step < 3; ++step) {
-    SCOPED_TRACE(testing::Message() << "step " << step);
-    const at::Tensor q = clustered(16), k = clustered(48), v = clustered(48);
-    AttentionContext ctx;
-    ctx.layer = 3;
-    ctx.step = step;
-    ctx.num_steps = 3;
-    ctx.branches = {0, 1};
-    ctx.job_id = 42;
-    const at::Tensor a = fast->forward(q, k, v, ctx);
-    const at::Tensor b = slow->forward(q, k, v, ctx);
-    ASSERT_TRUE(all_finite(a));
-    EXPECT_LE(rel_error(a, b.to(at::kFloat)), 1e-2);
+  config.query_clusters = 10;
+  config.key_clusters = 30;
+  config.fixed_density = 0.4;
+  auto backend = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{});
+  TelemetryOptions topt;
+  topt.enabled = true;
+  topt.stage_times = true;
+  topt.sample_layers = {5};
+  topt.sample_heads = {1};
+  TelemetryRecorder recorder(topt);
+  AttentionContext ctx;
+  ctx.layer = 5;
+  ctx.branches = {0, 1};
+  ctx.telemetry = &recorder;
+  ctx.grid_f = 9;
+  ctx.grid_h = 10;
+  ctx.grid_w = 10;
+  (void)backend->forward(q, k, v, ctx);
+  const TelemetrySnapshot snap = recorder.drain();
+  ASSERT_EQ(snap.calls.size(), 2u);
+  for (const AttentionCallStats& call : snap.calls) {
+    EXPECT_TRUE(call.sparse);
+    EXPECT_EQ(call.layer, 5);
+    EXPECT_EQ(call.head_density.size(), static_cast<std::size_t>(heads));
+    EXPECT_GE(call.density, 0.4 - 1e-6);  // fixed density: every row reaches the target
+    EXPECT_LE(call.density, 1.0);
+    EXPECT_GT(call.q_inertia, 0);
+    EXPECT_GT(call.times.attention_ms, 0);
+  }
+  ASSERT_EQ(snap.clusters.size(), 2u);  // head 1 of each batch element
+  for (const ClusterSnapshot& c : snap.clusters) {
+    EXPECT_EQ(c.head, 1);
+    EXPECT_EQ(c.q_labels.size(), static_cast<std::size_t>(tokens));
+    EXPECT_EQ(c.block_mask.size(), static_cast<std::size_t>(10 * 30));
+    std::int64_t total = 0;
+    for (std::int32_t s : c.k_sizes) total += s;
+    EXPECT_EQ(total, tokens);
   }
 }
 
