@@ -1,0 +1,27 @@
+#pragma once
+// Anti-aliased rendering of procedural scenes into float buffers and tensors (for training) and
+// into svg2::Video (svg2/procedural.h's render_clip).
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+#include "svg2/procedural.h"
+
+namespace svg2::train {
+
+// Frames [first, first + count) of a clip whose timeline spans size.frames frames, written
+// planar as [count][3][height][width] floats in [0, 1].
+void render_frames(const procedural::Scene& scene, const procedural::ClipSize& size, int first, int count,
+                   float* out);
+
+// A batch of clips as one float tensor [B, 3, count, height, width] in [-1, 1] (the VAE's input
+// range), rendered in parallel on the CPU. count = 0 means all size.frames frames.
+at::Tensor render_batch(const std::vector<procedural::Scene>& scenes, const procedural::ClipSize& size,
+                        int first = 0, int count = 0);
+
+// A float clip [3, F, H, W] in [-1, 1] (or [F, 3, H, W] with frames_first) to 8-bit video.
+Video tensor_to_video(const at::Tensor& clip, bool frames_first = false, double fps = 16.0);
+// 8-bit video to [3, F, H, W] floats in [-1, 1].
+at::Tensor video_to_tensor(const Video& video);
+
+}  // namespace svg2::train
