@@ -45,6 +45,9 @@ struct Checkpoint::Impl {
 
 namespace {
 
+// Below this, readahead advice costs more than the page faults it saves.
+constexpr uint64_t kPrefetchMinBytes = 1 << 20;
+
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && std::string_view(s).substr(s.size() - suffix.size()) == suffix;
 }
@@ -323,6 +326,7 @@ at::Tensor Checkpoint::view(const std::string& key) const {
 }
 
 at::Tensor Checkpoint::load(const std::string& key, c10::ScalarType dtype, c10::Device device) const {
+  prefetch(key);
   at::Tensor src = view(key);
   at::Tensor out = at::empty(src.sizes(), at::TensorOptions().dtype(dtype).device(device));
   out.copy_(src);
@@ -331,6 +335,17 @@ at::Tensor Checkpoint::load(const std::string& key, c10::ScalarType dtype, c10::
 
 at::Tensor Checkpoint::load(const std::string& key) const {
   return load(key, info(key).dtype);
+}
+
+void Checkpoint::prefetch(const std::string& key) const {
+  const StoredTensor& t = impl_->tensors.at(info(key).key);
+  int64_t extent = 1;  // elements from the first to the last addressed one
+  for (std::size_t d = 0; d < t.info.shape.size(); ++d) {
+    if (t.info.shape[d] == 0) return;
+    extent += (t.info.shape[d] - 1) * t.stride[d];
+  }
+  const uint64_t bytes = static_cast<uint64_t>(extent) * element_size(t.stored_dtype);
+  if (bytes >= kPrefetchMinBytes) impl_->maps[t.map_index]->prefetch(t.file_offset, bytes);
 }
 
 ModelFamily Checkpoint::family() const {

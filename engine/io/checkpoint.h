@@ -71,6 +71,9 @@ class Checkpoint {
   // Zero-copy CPU view of the mapped file in the disk dtype; keeps the mapping alive. READ-ONLY:
   // the pages are mapped without write access, so writing into it crashes. Use for copy_().
   at::Tensor view(const std::string& key) const;
+  // Starts reading the tensor's bytes in the background (large tensors only); load() and
+  // load_into() call it, so it is only useful ahead of a later view().
+  void prefetch(const std::string& key) const;
 
   ModelFamily family() const;
   KeyFormat key_format() const;  // detected from signature keys (original when family is none)

@@ -125,6 +125,7 @@ LoadReport load_into(torch::nn::Module& module, const Checkpoint& checkpoint, co
     const c10::ScalarType dtype =
         options.dtype && at::isFloatingType(tensor.scalar_type()) ? *options.dtype : tensor.scalar_type();
     const c10::Device device = options.device.value_or(tensor.device());
+    checkpoint.prefetch(key);
     const at::Tensor src = checkpoint.view(key);
     if (tensor.scalar_type() == dtype && tensor.device() == device) {
       tensor.copy_(src);

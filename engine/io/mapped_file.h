@@ -20,6 +20,9 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
+  // Asks the kernel to read [offset, offset + length) ahead (MADV_WILLNEED), so copying a large
+  // tensor out of the mapping takes few, cheap page faults. Best effort: errors are ignored.
+  void prefetch(uint64_t offset, uint64_t length) const;
 
  private:
   MappedFile() = default;

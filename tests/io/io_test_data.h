@@ -22,14 +22,16 @@ namespace svg2::io::test {
 namespace fs = std::filesystem;
 
 // DATA_DIR/<mode> ("formats", "diffusers"), generated with make_io_data.py when missing.
+// $SVG2_IO_DATA_DIR overrides the build-time folder (tests run on another machine).
 inline fs::path io_data(const std::string& mode) {
-  const fs::path dir = fs::path(SVG2_IO_DATA_DIR) / mode;
+  const char* override_dir = std::getenv("SVG2_IO_DATA_DIR");
+  const fs::path dir = fs::path(override_dir && *override_dir ? override_dir : SVG2_IO_DATA_DIR) / mode;
   if (fs::exists(dir / ".done")) return dir;
   const char* python = std::getenv("SVG2_PYTHON");
   if (!python || !*python)
     throw std::runtime_error("SVG2_PYTHON is not set (ctest sets it); cannot generate " + mode);
   const std::string cmd = std::string("\"") + python + "\" \"" SVG2_IO_TEST_SOURCE_DIR "/make_io_data.py\" " +
-                          mode + " \"" SVG2_IO_DATA_DIR "\"";
+                          mode + " \"" + dir.parent_path().string() + "\"";
   if (std::system(cmd.c_str()) != 0 || !fs::exists(dir / ".done"))
     throw std::runtime_error("generating test checkpoints failed: " + cmd);
   return dir;
