@@ -1,13 +1,143 @@
+// svg2 train text|vae|dit|export|eval: training the bundled demo model (svg2/train.h).
+#include <sstream>
+
 #include "cli/cli_context.h"
-#include "svg2/error.h"
+#include "svg2/train.h"
 
 namespace svg2::cli {
+namespace {
+
+void add_common(CLI::App* cmd, TrainCommonOptions& o) {
+  cmd->add_option("--run", o.run_dir, "Run folder (a model folder that grows stage by stage)")->required();
+  cmd->add_option("--device", o.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--steps", o.steps, "Planned optimizer steps in total (the LR schedule spans them)")
+      ->capture_default_str();
+  cmd->add_option("--batch", o.batch, "Clips per step")->capture_default_str();
+  cmd->add_option("--lr", o.lr, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--warmup", o.warmup_steps, "Linear warm-up steps")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed of the data and the init")->capture_default_str();
+  cmd->add_option(
+         "--time-budget", o.time_budget_s,
+         "Stop after this many seconds (checkpoint first); the schedule shrinks to what fits (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every", o.checkpoint_every, "Steps between checkpoints (0 = at the end only)")
+      ->capture_default_str();
+  cmd->add_option("--log-every", o.log_every, "Steps between loss log lines")->capture_default_str();
+  cmd->add_flag("!--fresh", o.resume, "Start over instead of resuming from the run folder's state");
+  cmd->add_option("--threads", o.threads, "CPU threads (0 = default)")->capture_default_str();
+  cmd->add_flag("!--no-bf16", o.bf16, "Train in fp32 on CUDA too (default: bf16 autocast)");
+}
+
+std::string human_report(const TrainReport& r) {
+  std::ostringstream s;
+  s << "train " << r.stage << ": ";
+  if (r.stage == "vae" || r.stage == "dit")
+    s << r.steps_this_run << " steps this run (" << r.steps_done << " in total) in " << r.seconds
+      << " s, last loss " << r.last_loss;
+  else
+    s << "done in " << r.seconds << " s";
+  s << "\n" << r.json << "\n";
+  return s.str();
+}
+
+int print_train(const CliContext& ctx, const TrainReport& r) {
+  print_result(ctx, nlohmann::json::parse(r.json), human_report(r));
+  return 0;
+}
+
+}  // namespace
 
 void add_train_command(CLI::App& app, CliContext& ctx) {
-  auto* cmd = app.add_subcommand("train", "Train the bundled demo model (vae, text, dit)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    ctx.action = []() -> int { throw svg2::Error("'svg2 train' is not available in this build yet"); };
+  auto* cmd = app.add_subcommand("train",
+                                 "Train the bundled demo model: text, vae, dit, then export; eval scores it");
+  cmd->require_subcommand(1);
+
+  auto text = std::make_shared<TextTrainOptions>();
+  auto* t = cmd->add_subcommand(
+      "text", "Train the SentencePiece tokenizer on the prompt templates; init the tiny umT5");
+  t->add_option("--run", text->run_dir, "Run folder")->required();
+  t->add_option("--vocab", text->vocab_size, "Vocabulary size (upper bound)")->capture_default_str();
+  t->add_option("--corpus", text->corpus_prompts, "Training prompts in the tokenizer corpus")
+      ->capture_default_str();
+  t->add_option("--d-model", text->d_model, "umT5 width")->capture_default_str();
+  t->add_option("--layers", text->num_layers, "umT5 layers")->capture_default_str();
+  t->add_option("--heads", text->num_heads, "umT5 heads")->capture_default_str();
+  t->add_option("--d-kv", text->d_kv, "umT5 head width")->capture_default_str();
+  t->add_option("--d-ff", text->d_ff, "umT5 feed-forward width")->capture_default_str();
+  t->add_option("--text-len", text->text_len, "Context rows the DiT sees")->capture_default_str();
+  t->add_option("--seed", text->seed, "Seed")->capture_default_str();
+  t->callback([&ctx, text] { ctx.action = [&ctx, text] { return print_train(ctx, train_text(*text)); }; });
+
+  auto vae = std::make_shared<VaeTrainOptions>();
+  auto* v = cmd->add_subcommand("vae", "Train the Wan VAE (L1 + small KL), then measure latent statistics");
+  add_common(v, *vae);
+  v->add_option("--base-dim", vae->base_dim, "VAE base channels")->capture_default_str();
+  v->add_option("--z-dim", vae->z_dim, "Latent channels")->capture_default_str();
+  v->add_option("--res-blocks", vae->num_res_blocks, "Residual blocks per stage")->capture_default_str();
+  v->add_option("--frames", vae->frames, "Frames per training window (1 + 4k)")->capture_default_str();
+  v->add_option("--crop", vae->crop, "Square crop size, pixels")->capture_default_str();
+  v->add_option("--kl-weight", vae->kl_weight, "KL term weight")->capture_default_str();
+  v->add_option("--stats-clips", vae->stats_clips, "Clips for latent statistics")->capture_default_str();
+  v->callback([&ctx, vae] { ctx.action = [&ctx, vae] { return print_train(ctx, train_vae(*vae)); }; });
+
+  auto dit = std::make_shared<DitTrainOptions>();
+  auto* d =
+      cmd->add_subcommand("dit", "Train the Wan DiT jointly with the umT5 (flow matching, text dropout)");
+  add_common(d, *dit);
+  d->add_option("--dim", dit->dim, "DiT width")->capture_default_str();
+  d->add_option("--layers", dit->num_layers, "DiT blocks")->capture_default_str();
+  d->add_option("--heads", dit->num_heads, "DiT attention heads")->capture_default_str();
+  d->add_option("--ffn", dit->ffn_dim, "DiT feed-forward width")->capture_default_str();
+  d->add_option("--frames", dit->frames, "Clip frames (4n+1)")->capture_default_str();
+  d->add_option("--bank", dit->bank_clips, "Clips encoded into the latent bank")->capture_default_str();
+  d->add_option("--bank-budget", dit->bank_budget_s, "Seconds allowed for the bank (0 = no limit)")
+      ->capture_default_str();
+  d->add_option("--text-dropout", dit->text_dropout, "Share of samples with the empty prompt")
+      ->capture_default_str();
+  d->add_option("--text-lr-scale", dit->text_lr_scale, "umT5 LR relative to the DiT's")
+      ->capture_default_str();
+  d->add_option("--ema", dit->ema_decay, "EMA decay of the saved weights")->capture_default_str();
+  d->add_flag("!--freeze-text", dit->train_text_encoder, "Keep the umT5 at its init");
+  d->callback([&ctx, dit] { ctx.action = [&ctx, dit] { return print_train(ctx, train_dit(*dit)); }; });
+
+  auto exp = std::make_shared<ModelExportOptions>();
+  auto* e =
+      cmd->add_subcommand("export", "Write the model folder: half-precision weights, tokenizer, manifest");
+  e->add_option("--run", exp->run_dir, "Run folder")->required();
+  e->add_option("--out", exp->out_dir, "Model folder to write (e.g. resources/models/demo)")->required();
+  e->add_option("--dtype", exp->dtype, "fp16, bf16 or fp32")->capture_default_str();
+  e->add_option("--manifest-patch", exp->manifest_patch, "JSON merged into svg2_model.json");
+  e->callback(
+      [&ctx, exp] { ctx.action = [&ctx, exp] { return print_train(ctx, export_demo_model(*exp)); }; });
+
+  auto ev = std::make_shared<EvalOptions>();
+  auto* q = cmd->add_subcommand("eval",
+                                "Score a model on held-out prompts (checker; dense vs SVG2 vs block top-k)");
+  q->add_option("--model", ev->model_dir, "Model folder (default: the bundled demo model)");
+  q->add_option("--prompts", ev->prompts, "Held-out prompts to score")->capture_default_str();
+  q->add_option("--psnr-prompts", ev->psnr_prompts, "Prompts for the PSNR comparison")->capture_default_str();
+  q->add_option("--seed", ev->seed, "First held-out prompt seed")->capture_default_str();
+  q->add_option("--device", ev->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  q->add_option("--steps", ev->steps, "Sampler steps (0 = model default)")->capture_default_str();
+  q->add_flag("!--dense-only", ev->sparse, "Skip the SVG2 and block top-k renders");
+  q->add_option("--out", ev->out_json, "Write the full report (per prompt) here");
+  q->callback([&ctx, ev] {
+    ctx.action = [&ctx, ev] {
+      const EvalReport r = evaluate_demo_model(*ev);
+      std::ostringstream s;
+      s << "eval over " << r.prompts << " held-out prompts in " << r.seconds << " s\n"
+        << "  dense: color " << r.dense_color * 100 << "%, shape " << r.dense_shape * 100 << "%, motion "
+        << r.dense_motion * 100 << "%\n";
+      if (ev->sparse)
+        s << "  svg2:  color " << r.sparse_color * 100 << "%, shape " << r.sparse_shape * 100 << "%, motion "
+          << r.sparse_motion * 100 << "%\n"
+          << "  PSNR vs dense: svg2 " << r.svg2_psnr << " dB at density " << r.svg2_density
+          << ", block top-k " << r.blocktopk_psnr << " dB at density " << r.blocktopk_density << "\n";
+      nlohmann::json j = nlohmann::json::parse(r.json);
+      j.erase("rows");
+      print_result(ctx, j, s.str());
+      return 0;
+    };
   });
 }
 

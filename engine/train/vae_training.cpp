@@ -1,0 +1,225 @@
+// `svg2 train vae`: the demo model's Wan VAE on procedural clips. Short windows of the 33-frame
+// clips (1 + 4k frames) cropped to a square, L1 reconstruction plus a small KL term. Afterwards
+// the latent statistics (per-channel mean/std, for the DiT's normalized latent space) and the
+// latent->RGB preview projection are measured on full clips and written to the manifest.
+#include <ATen/Context.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/Generator.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/abs.h>
+#include <ATen/ops/avg_pool3d.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/eye.h>
+#include <ATen/ops/linalg_solve.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/randn.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "core/check.h"
+#include "core/log.h"
+#include "io/safetensors_writer.h"
+#include "models/wan/vae_config.h"
+#include "svg2/procedural.h"
+#include "train/adamw.h"
+#include "train/clip_render.h"
+#include "train/rng.h"
+#include "train/train_run.h"
+#include "train/vae_forward.h"
+
+namespace svg2 {
+namespace {
+
+using namespace svg2::train;
+namespace p = svg2::procedural;
+
+const p::ClipSize kClip{33, 256, 256};
+
+at::Generator seeded_generator(const c10::Device& device, std::uint64_t seed) {
+  at::Generator gen = at::globalContext().defaultGenerator(device).clone();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_current_seed(seed);
+  return gen;
+}
+
+void validate(const VaeTrainOptions& o) {
+  SVG2_CHECK(o.base_dim >= 4 && o.base_dim <= 256, "--base-dim must be in [4, 256], got {}", o.base_dim);
+  SVG2_CHECK(o.z_dim >= 1 && o.z_dim <= 64, "--z-dim must be in [1, 64], got {}", o.z_dim);
+  SVG2_CHECK(o.num_res_blocks >= 0 && o.num_res_blocks <= 4, "--res-blocks must be in [0, 4], got {}",
+             o.num_res_blocks);
+  SVG2_CHECK(o.frames >= 1 && (o.frames - 1) % 4 == 0 && o.frames <= kClip.frames,
+             "--frames must be 1 + 4k and at most {}, got {}", kClip.frames, o.frames);
+  SVG2_CHECK(o.crop >= 16 && o.crop <= 256 && o.crop % 8 == 0,
+             "--crop must be a multiple of 8 in [16, 256], got {}", o.crop);
+  SVG2_CHECK(o.batch >= 1 && o.batch <= 1024, "--batch must be in [1, 1024], got {}", o.batch);
+  SVG2_CHECK(o.steps >= 0, "--steps must be >= 0, got {}", o.steps);
+  SVG2_CHECK(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1), got {}", o.lr);
+  SVG2_CHECK(o.kl_weight >= 0, "--kl-weight must be >= 0, got {}", o.kl_weight);
+}
+
+void save_weights(const RunFiles& run, wan::WanVaeImpl& vae) {
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (const auto& item : vae.named_parameters())
+    tensors.emplace_back(item.key(), item.value().detach().to(at::kFloat).cpu());
+  io::save_safetensors(run.vae(), tensors, {{"svg2", "demo-model vae"}});
+}
+
+// Per-channel latent mean/std and the preview projection, from `clips` full procedural clips.
+nlohmann::json measure_latents(wan::WanVaeImpl& vae, const c10::Device& device, int clips,
+                               std::uint64_t seed) {
+  c10::InferenceMode guard;
+  const int z = static_cast<int>(vae.config().z_dim);
+  std::vector<at::Tensor> latents, colors;
+  const int batch = 8;
+  for (int start = 0; start < clips; start += batch) {
+    std::vector<p::Scene> scenes;
+    for (int i = start; i < std::min(clips, start + batch); ++i)
+      scenes.push_back(
+          p::sample_scene(mix_seed(seed, 0x57a7 + static_cast<std::uint64_t>(i)), {}, p::Split::Train));
+    const at::Tensor video = render_batch(scenes, kClip).to(device);
+    auto [mu, logvar] = vae_encode_train(vae, video);
+    latents.push_back(mu.to(at::kFloat).cpu());
+    // The colour each latent pixel stands for: frame 0 alone, then groups of 4 frames, 8x8 pixels.
+    const at::Tensor first = at::avg_pool3d(video.slice(2, 0, 1), {1, 8, 8});
+    const at::Tensor rest = at::avg_pool3d(video.slice(2, 1), {4, 8, 8});
+    colors.push_back(at::cat({first, rest}, 2).to(at::kFloat).cpu());
+  }
+  const at::Tensor mu = at::cat(latents, 0);  // [N, z, T, h, w]
+  const at::Tensor rgb = at::cat(colors, 0);  // [N, 3, T, h, w]
+  const at::Tensor flat = mu.transpose(0, 1).reshape({z, -1});
+  const at::Tensor mean = flat.mean(1), stdev = flat.std(1).clamp_min(1e-4);
+  const at::Tensor normalized = ((flat - mean.unsqueeze(1)) / stdev.unsqueeze(1)).t();  // [P, z]
+  const at::Tensor target = rgb.transpose(0, 1).reshape({3, -1}).t();                   // [P, 3]
+  const at::Tensor x = at::cat({normalized, at::ones({normalized.size(0), 1})}, 1);
+  const at::Tensor w = at::linalg_solve(x.t().mm(x) + 1e-3 * at::eye(z + 1), x.t().mm(target));  // [z+1, 3]
+  const double fit_error = (x.mm(w) - target).abs().mean().item<double>();
+  nlohmann::json factors = nlohmann::json::array();
+  for (int c = 0; c < z; ++c)
+    factors.push_back({w[c][0].item<double>(), w[c][1].item<double>(), w[c][2].item<double>()});
+  nlohmann::json means = nlohmann::json::array(), stds = nlohmann::json::array();
+  for (int c = 0; c < z; ++c) {
+    means.push_back(mean[c].item<double>());
+    stds.push_back(stdev[c].item<double>());
+  }
+  log_info("VAE latents over {} clips: preview fit mean |error| {:.3f} (RGB in [-1, 1])", clips, fit_error);
+  return {{"vae", {{"latents_mean", means}, {"latents_std", stds}}},
+          {"preview",
+           {{"latent_rgb_factors", factors},
+            {"latent_rgb_bias", {w[z][0].item<double>(), w[z][1].item<double>(), w[z][2].item<double>()}}}},
+          {"preview_fit_error", fit_error}};
+}
+
+}  // namespace
+
+TrainReport train_vae(const VaeTrainOptions& o) {
+  validate(o);
+  const RunFiles run = open_run(o.run_dir, /*create=*/true);
+  const c10::Device device = training_device(o.device);
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  at::globalContext().setAllowTF32CuBLAS(true);
+  at::globalContext().setAllowTF32CuDNN(true);
+
+  wan::WanVaeConfig config =
+      wan::make_wan_vae_config(o.base_dim, o.z_dim, {1, 2, 4, 4}, o.num_res_blocks, {false, true, true});
+  config.latents_mean.assign(static_cast<std::size_t>(o.z_dim), 0.0);  // raw latents while training
+  config.latents_std.assign(static_cast<std::size_t>(o.z_dim), 1.0);
+  wan::WanVae vae(config, at::TensorOptions().dtype(at::kFloat).device(device));
+  wan::init_random_wan_vae(*vae, o.seed);
+  std::vector<NamedParam> params;
+  for (auto& item : vae->named_parameters()) {
+    item.value().set_requires_grad(true);
+    params.push_back({item.key(), item.value(), 1.0, item.value().dim() > 1});
+  }
+  AdamW opt(params, AdamWOptions{}, /*ema_decay=*/0);
+
+  int start = 0;
+  nlohmann::json state = read_json_file(run.state_json("vae"));
+  if (o.resume && !state.empty() && fs::exists(run.state("vae"))) {
+    start = state.value("steps", 0);
+    opt.load_state(read_all_tensors(run.state("vae")), start);
+    log_info("VAE: resuming at step {} from {}", start, run.state("vae").string());
+  }
+  log_info(
+      "VAE: {} parameters ({}), training on {}, {} frames {}x{} crops, batch {}",
+      [&] {
+        std::int64_t n = 0;
+        for (const auto& p : params) n += p.param.numel();
+        return n;
+      }(),
+      config.describe(), device.str(), o.frames, o.crop, o.crop, o.batch);
+
+  StepBudget budget(o.time_budget_s, o.steps, start);
+  std::vector<std::pair<int, double>> log;
+  double window = 0, window_l1 = 0, window_kl = 0;
+  int window_n = 0, step = start;
+  while (budget.another_fits(step)) {
+    Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(step)));
+    std::vector<p::Scene> scenes;
+    for (int i = 0; i < o.batch; ++i) scenes.push_back(p::sample_scene(rng.next_u64(), {}, p::Split::Train));
+    const int first = rng.below(kClip.frames - o.frames + 1);
+    const int cx = 8 * rng.below((kClip.width - o.crop) / 8 + 1),
+              cy = 8 * rng.below((kClip.height - o.crop) / 8 + 1);
+    at::Tensor video = render_batch(scenes, kClip, first, o.frames)
+                           .slice(3, cy, cy + o.crop)
+                           .slice(4, cx, cx + o.crop)
+                           .contiguous()
+                           .to(device, /*non_blocking=*/true);
+    at::Tensor loss, l1, kl;
+    {
+      AutocastGuard autocast(device, o.bf16);
+      auto [mu, logvar] = vae_encode_train(*vae, video);
+      at::Generator gen = seeded_generator(device, rng.next_u64());
+      const at::Tensor eps = at::randn(mu.sizes(), gen, mu.options().dtype(at::kFloat));
+      const at::Tensor z = mu.to(at::kFloat) + (0.5 * logvar.to(at::kFloat)).exp() * eps;
+      const at::Tensor recon = vae_decode_train(*vae, z);
+      l1 = (recon.to(at::kFloat) - video).abs().mean();
+      const at::Tensor m = mu.to(at::kFloat), lv = logvar.to(at::kFloat);
+      kl = (0.5 * (m * m + lv.exp() - 1 - lv)).mean();
+      loss = l1 + o.kl_weight * kl;
+    }
+    loss.backward();
+    opt.step(learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr));
+    ++step;
+    window += loss.item<double>();
+    window_l1 += l1.item<double>();
+    window_kl += kl.item<double>();
+    ++window_n;
+    if (o.log_every > 0 && (step % o.log_every == 0 || !budget.another_fits(step))) {
+      const double mean = window / window_n;
+      log.emplace_back(step, mean);
+      append_log(run.loss_log("vae"),
+                 {{"step", step},
+                  {"loss", mean},
+                  {"l1", window_l1 / window_n},
+                  {"kl", window_kl / window_n},
+                  {"lr", learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr)},
+                  {"seconds", budget.elapsed()}});
+      log_info("VAE step {}/{}: loss {:.4f} (L1 {:.4f}, KL {:.2f}) {:.1f} s", step, budget.schedule_total(),
+               mean, window_l1 / window_n, window_kl / window_n, budget.elapsed());
+      window = window_l1 = window_kl = 0;
+      window_n = 0;
+    }
+    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {
+      save_weights(run, *vae);
+      io::save_safetensors(run.state("vae"), opt.state_tensors());
+      write_json_file(run.state_json("vae"), {{"steps", step}});
+    }
+  }
+  save_weights(run, *vae);
+  io::save_safetensors(run.state("vae"), opt.state_tensors());
+  write_json_file(
+      run.state_json("vae"),
+      {{"steps", step}, {"base_dim", o.base_dim}, {"z_dim", o.z_dim}, {"num_res_blocks", o.num_res_blocks}});
+  const double train_seconds = budget.elapsed();
+  nlohmann::json stats = measure_latents(*vae, device, o.stats_clips, o.seed);
+  const double fit_error = stats["preview_fit_error"];
+  stats.erase("preview_fit_error");
+  update_manifest(run, stats);
+  return make_report(
+      "vae", step, step - start, train_seconds, log,
+      {{"device", device.str()}, {"preview_fit_error", fit_error}, {"config", config.describe()}});
+}
+
+}  // namespace svg2
