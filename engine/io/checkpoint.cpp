@@ -231,13 +231,25 @@ int64_t TensorInfo::numel() const {
 Checkpoint::Checkpoint(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
 Checkpoint Checkpoint::open(const fs::path& path, ModelFamily family) {
-  std::error_code ec;
-  SVG2_CHECK(fs::exists(path, ec), "checkpoint '{}' does not exist", path.string());
+  return from_files(path, {path}, family);
+}
+
+Checkpoint Checkpoint::open(const std::vector<fs::path>& files, ModelFamily family) {
+  SVG2_CHECK(!files.empty(), "no checkpoint files given");
+  return from_files(files.front(), files, family);
+}
+
+Checkpoint Checkpoint::from_files(const fs::path& path, const std::vector<fs::path>& files,
+                                  ModelFamily family) {
   RawTensors raw;
-  if (fs::is_directory(path, ec)) {
-    read_folder(raw, path);
-  } else {
-    read_file(raw, path);
+  for (const fs::path& file : files) {
+    std::error_code ec;
+    SVG2_CHECK(fs::exists(file, ec), "checkpoint '{}' does not exist", file.string());
+    if (fs::is_directory(file, ec)) {
+      read_folder(raw, file);
+    } else {
+      read_file(raw, file);
+    }
   }
 
   auto impl = std::make_shared<Impl>();

@@ -56,6 +56,10 @@ class Checkpoint {
   // a *.safetensors.index.json, several *.safetensors shards (their union), or exactly one
   // PyTorch zip file. Throws svg2::Error naming the file on anything unreadable or corrupt.
   static Checkpoint open(const std::filesystem::path& path, ModelFamily family = ModelFamily::none);
+  // The union of explicit files (safetensors shards, or .pth files); a key in two files is an
+  // error. path() is the first file.
+  static Checkpoint open(const std::vector<std::filesystem::path>& files,
+                         ModelFamily family = ModelFamily::none);
 
   // Canonical keys, sorted.
   const std::vector<std::string>& keys() const;
@@ -90,6 +94,8 @@ class Checkpoint {
 
  private:
   explicit Checkpoint(std::shared_ptr<const Impl> impl);
+  static Checkpoint from_files(const std::filesystem::path& path,
+                               const std::vector<std::filesystem::path>& files, ModelFamily family);
   std::shared_ptr<const Impl> impl_;
 };
 

@@ -53,6 +53,21 @@ TEST(Safetensors, ShardedIndexAndShardFolderGiveTheSameTensors) {
       dir / "dit_sharded" / "diffusion_pytorch_model.safetensors.index.json", ModelFamily::wan_dit);
   EXPECT_EQ(by_index.files().size(), 2u);
   expect_bit_exact(by_index, expected);
+  // An explicit list of shard files.
+  const fs::path shards = dir / "dit_sharded";
+  const Checkpoint by_list =
+      Checkpoint::open(std::vector<fs::path>{shards / "diffusion_pytorch_model-00001-of-00002.safetensors",
+                                             shards / "diffusion_pytorch_model-00002-of-00002.safetensors"},
+                       ModelFamily::wan_dit);
+  EXPECT_EQ(by_list.files().size(), 2u);
+  expect_bit_exact(by_list, expected);
+  expect_error(
+      [&] {
+        Checkpoint::open(
+            std::vector<fs::path>{shards / "diffusion_pytorch_model-00001-of-00002.safetensors",
+                                  shards / "diffusion_pytorch_model-00001-of-00002.safetensors"});
+      },
+      {"appears in both"});
   // Each tensor says which shard it came from.
   EXPECT_EQ(by_index.info("patch_embedding.weight").file.filename(),
             "diffusion_pytorch_model-00001-of-00002.safetensors");
