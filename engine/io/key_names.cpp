@@ -12,7 +12,7 @@ namespace svg2::io {
 
 namespace {
 
-// A rule renames a key prefix (`from` ends with '.') or a whole key (otherwise).
+// A rule renames a key prefix (when its source side ends with '.') or a whole key (otherwise).
 struct Rule {
   std::string_view other;      // diffusers / transformers spelling
   std::string_view canonical;  // original Wan spelling
@@ -22,7 +22,7 @@ bool starts_with(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-// Applies the first rule whose source side matches; nullopt-like empty result when none does.
+// Applies the first rule whose source side matches into `out`; false when none does.
 bool apply_rules(const std::vector<Rule>& rules, std::string_view key, bool to_canonical, std::string& out) {
   for (const Rule& r : rules) {
     const std::string_view from = to_canonical ? r.other : r.canonical;
