@@ -149,8 +149,9 @@ std::vector<BenchAttentionRow> bench_shape_cpu(const BenchAttentionShape& shape,
     row.sparse_tflops = 4.0 * dim * pairs / (row.attention_ms * 1e9);
     row.speedup = dense_ms / row.total_ms;
     row.overhead_percent =
-        100.0 * (row.kmeans_q_ms + row.kmeans_k_ms + row.select_ms + row.permute_ms) / dense_ms;
-    row.kernels.push_back({"cpu-reference", row.attention_ms, row.sparse_tflops});
+        100.0 * (row.kmeans_q_ms + row.kmeans_k_ms + row.select_ms + row.permute_ms + row.inverse_ms) /
+        dense_ms;
+    row.kernels.push_back({"cpu-reference", row.attention_ms, row.sparse_tflops, 1.0});
     rows.push_back(row);
   }
   return rows;
@@ -253,8 +254,8 @@ std::string bench_attention_table(const BenchAttentionResult& r) {
       "{:>8} {:>6} {:>7} | {:>8} {:>6}\n",
       "shape", "heads", "tokens", "QC/KC", "target", "density", "dense ms", "TF/s", "kmQ ms", "kmK ms",
       "sel ms", "perm", "attn ms", "inv", "SVG2 ms", "ovh %", "speedup", "sparse", "%dense");
-  const auto perm_text = [](const BenchAttentionRow& row, double ms) {
-    return row.permutations_fused ? std::string("fused") : fmt::format("{:.2f}", ms);
+  const auto inverse_text = [](const BenchAttentionRow& row) {
+    return row.inverse_fused ? std::string("fused") : fmt::format("{:.2f}", row.inverse_ms);
   };
   for (const BenchAttentionRow& row : r.rows) {
     s += fmt::format(
@@ -263,7 +264,7 @@ std::string bench_attention_table(const BenchAttentionResult& r) {
         row.shape.name, row.shape.heads, row.shape.tokens,
         fmt::format("{}/{}", row.shape.query_clusters, row.shape.key_clusters), 100 * row.target_density,
         100 * row.density, row.dense_ms, tflops_text(row.dense_tflops), row.kmeans_q_ms, row.kmeans_k_ms,
-        row.select_ms, perm_text(row, row.permute_ms), row.attention_ms, perm_text(row, row.inverse_ms),
+        row.select_ms, fmt::format("{:.2f}", row.permute_ms), row.attention_ms, inverse_text(row),
         row.total_ms, row.overhead_percent, row.speedup, tflops_text(row.sparse_tflops),
         row.dense_tflops > 0 ? 100 * row.sparse_tflops / row.dense_tflops : 0.0);
   }
@@ -274,8 +275,10 @@ std::string bench_attention_table(const BenchAttentionResult& r) {
     for (const BenchAttentionRow& row : r.rows) {
       s += fmt::format("{:<15} {:>5.0f}%", row.shape.name, 100 * row.target_density);
       for (const BenchAttentionKernelTime& k : row.kernels)
-        s += fmt::format("  {}: {:.2f} ms {} TF/s ({:.0f}% dense)", k.kernel, k.ms, tflops_text(k.tflops),
-                         row.dense_tflops > 0 ? 100 * k.tflops / row.dense_tflops : 0.0);
+        s +=
+            fmt::format("  {}: {:.2f} ms {} TF/s ({:.0f}% dense, tiles {:.0f}% useful)", k.kernel, k.ms,
+                        tflops_text(k.tflops), row.dense_tflops > 0 ? 100 * k.tflops / row.dense_tflops : 0.0,
+                        100 * k.tile_efficiency);
       s += "\n";
     }
   }
@@ -292,7 +295,8 @@ std::string bench_attention_json(const BenchAttentionResult& r) {
   for (const BenchAttentionRow& row : r.rows) {
     nlohmann::json kernels = nlohmann::json::array();
     for (const BenchAttentionKernelTime& k : row.kernels)
-      kernels.push_back({{"kernel", k.kernel}, {"ms", k.ms}, {"tflops", k.tflops}});
+      kernels.push_back(
+          {{"kernel", k.kernel}, {"ms", k.ms}, {"tflops", k.tflops}, {"tile_efficiency", k.tile_efficiency}});
     j["rows"].push_back({{"shape", row.shape.name},
                          {"heads", row.shape.heads},
                          {"tokens", row.shape.tokens},
@@ -313,7 +317,7 @@ std::string bench_attention_json(const BenchAttentionResult& r) {
                          {"overhead_percent", row.overhead_percent},
                          {"speedup", row.speedup},
                          {"sparse_tflops", row.sparse_tflops},
-                         {"permutations_fused", row.permutations_fused},
+                         {"inverse_fused", row.inverse_fused},
                          {"kernels", kernels}});
   }
   return j.dump(2);

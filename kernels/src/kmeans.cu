@@ -4,6 +4,7 @@
 #include <cub/device/device_scan.cuh>
 
 #include "device_common.cuh"
+#include "hopper_primitives.cuh"
 #include "launch_check.cuh"
 #include "svg2k/kmeans.h"
 #include "workspace.cuh"
@@ -213,6 +214,145 @@ __global__ void __launch_bounds__(256, 1) kmeans_assign_kernel(const AssignParam
   }
 }
 
+// ---- assignment on Hopper: wgmma ----------------------------------------------------------------
+
+}  // namespace
+
+template <int D>
+struct AssignHopperTile {
+  static constexpr int kRows = 128;       // two warpgroups x 64 tokens
+  static constexpr int kCentroids = 128;  // per pipeline stage (the wgmma N)
+  static constexpr int kChunks = D / 8;
+  static constexpr int kPanelBytes = 128 * 128;
+  static constexpr int kPointBytes = kRows * D * 2;
+  static constexpr int kCentroidBytes = kCentroids * D * 2;
+  static constexpr int kSmemBytes = 1024 + kPointBytes + 2 * kCentroidBytes + 2 * kCentroids * 4;
+};
+
+namespace {
+
+// The same computation as kmeans_assign_kernel with the x.c products on wgmma (tokens and
+// centroids both from 128-byte-swizzled shared memory). Two blocks per SM, so one block's argmin
+// epilogue overlaps the other's matrix products.
+template <int D>
+__global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const AssignParams p) {
+#if SVG2K_HOPPER_ENABLED
+  using T = AssignHopperTile<D>;
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
+                                                         ~std::uintptr_t(1023));
+  const std::uint32_t s_points = smem_addr(smem);
+  const std::uint32_t s_cent = s_points + T::kPointBytes;
+  float* s_norm = reinterpret_cast<float*>(smem + T::kPointBytes + 2 * T::kCentroidBytes);
+
+  const int n = blockIdx.y;
+  const int row0 = blockIdx.x * T::kRows;
+  const int tid = threadIdx.x, wg = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
+  const int C = p.clusters, S = p.tokens;
+  const __nv_bfloat16* cent = p.centroids + static_cast<long long>(n) * C * D;
+  const float* norms = p.norms + static_cast<long long>(n) * C;
+  const int num_tiles = ceil_div(C, T::kCentroids);
+
+  for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
+    const int r = q / T::kChunks, c = q % T::kChunks;
+    const int s = row0 + r;
+    const bool valid = s < S;
+    cp_async_16(s_points + swizzled_offset<T::kRows>(r, c), token_row(p.x, n, valid ? s : 0) + c * 8, valid);
+  }
+  auto load_centroids = [&](int tile, int stage) {
+    for (int q = tid; q < T::kCentroids * T::kChunks; q += blockDim.x) {
+      const int r = q / T::kChunks, c = q % T::kChunks;
+      const int ci = tile * T::kCentroids + r;
+      const bool valid = ci < C;
+      cp_async_16(s_cent + stage * T::kCentroidBytes + swizzled_offset<T::kCentroids>(r, c),
+                  cent + static_cast<long long>(valid ? ci : 0) * D + c * 8, valid);
+    }
+    if (tid < T::kCentroids) {
+      const int ci = tile * T::kCentroids + tid;
+      s_norm[stage * T::kCentroids + tid] = ci < C ? norms[ci] : __int_as_float(0x7f800000);
+    }
+  };
+  load_centroids(0, 0);
+  cp_async_commit();
+  if (num_tiles > 1) load_centroids(1, 1);
+  cp_async_commit();
+
+  float best[2] = {__int_as_float(0x7f800000), __int_as_float(0x7f800000)};
+  int best_index[2] = {0, 0};
+  const std::uint32_t a_rows = s_points + wg * 64 * 128;
+  for (int t = 0; t < num_tiles; ++t) {
+    const int stage = t & 1;
+    cp_async_wait<1>();
+    fence_proxy_async_shared();  // cp.async wrote through the generic proxy; wgmma reads through the async
+                                 // one
+    __syncthreads();
+    float acc[64];
+    const std::uint32_t b_rows = s_cent + stage * T::kCentroidBytes;
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
+      const std::uint64_t da = make_smem_desc_sw128(a_rows + koff, 16, 1024);
+      const std::uint64_t db = make_smem_desc_sw128(b_rows + koff, 16, 1024);
+      if (kk == 0) {
+        wgmma_m64n128k16_ss_first(acc, da, db);
+      } else {
+        wgmma_m64n128k16_ss(acc, da, db, 1);
+      }
+    }
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(acc);
+    const float* sn = s_norm + stage * T::kCentroids;
+#pragma unroll
+    for (int j = 0; j < 16; ++j) {
+#pragma unroll
+      for (int e2 = 0; e2 < 2; ++e2) {
+        const int col = j * 8 + 2 * (lane & 3) + e2;
+        const float cn = sn[col];
+        const int ci = t * T::kCentroids + col;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], cn);
+          if (d < best[h]) {
+            best[h] = d;
+            best_index[h] = ci;
+          }
+        }
+      }
+    }
+    __syncthreads();
+    if (t + 2 < num_tiles) load_centroids(t + 2, stage);
+    cp_async_commit();
+  }
+
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float d = best[h];
+    int idx = best_index[h];
+#pragma unroll
+    for (int off = 1; off <= 2; off <<= 1) {
+      const float od = __shfl_xor_sync(0xffffffffu, d, off);
+      const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
+      if (od < d || (od == d && oi < idx)) {
+        d = od;
+        idx = oi;
+      }
+    }
+    const int s = row0 + wg * 64 + warp * 16 + (lane >> 2) + h * 8;
+    if ((lane & 3) == 0 && s < S) {
+      const long long i = static_cast<long long>(n) * S + s;
+      if (p.labels) p.labels[i] = idx;
+      if (p.sort_keys) {
+        p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
+        p.sort_values[i] = s;
+        atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
+      }
+    }
+  }
+#endif  // SVG2K_HOPPER_ENABLED
+}
+
 // ---- centroid update --------------------------------------------------------------------------
 
 struct UpdateParams {
@@ -377,6 +517,21 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  sort_inputs ? w.keys_in : nullptr,
                  sort_inputs ? w.values_in : nullptr,
                  sizes};
+  if (current_device_arch() == 90) {
+    const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
+    if (s.dim == 128) {
+      constexpr int smem = AssignHopperTile<128>::kSmemBytes;
+      SVG2K_RETURN_IF_ERROR(
+          ensure_dynamic_smem(kmeans_assign_hopper_kernel<128>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
+      kmeans_assign_hopper_kernel<128><<<grid, 256, smem, stream>>>(p);
+    } else {
+      constexpr int smem = AssignHopperTile<64>::kSmemBytes;
+      SVG2K_RETURN_IF_ERROR(
+          ensure_dynamic_smem(kmeans_assign_hopper_kernel<64>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
+      kmeans_assign_hopper_kernel<64><<<grid, 256, smem, stream>>>(p);
+    }
+    return launch_status("kmeans_assign (Hopper) launch");
+  }
   const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 256)), static_cast<unsigned>(s.problems));
   if (s.dim == 128) {
     constexpr int smem = AssignTile<128>::kSmemBytes;

@@ -1,6 +1,7 @@
 // Block selection: fp32 centroid-pair scores, size-weighted softmax, per-row top-p / fixed density
 // on a bitonic sort in shared memory, and the compact per-row block list. See svg2k/selection.h.
 #include <cmath>
+#include <cub/block/block_radix_sort.cuh>
 
 #include "block_reduce.cuh"
 #include "device_common.cuh"
@@ -64,7 +65,7 @@ __global__ void __launch_bounds__(256)
 
 // ---- per-row selection ---------------------------------------------------------------------------
 
-constexpr int kSelectThreads = 512;
+constexpr int kSelectThreads = 256;
 
 struct SelectRowParams {
   const float* scores;  // [N, QC, KC]
@@ -78,11 +79,14 @@ struct SelectRowParams {
   BlockList out;
 };
 
-// One block per (problem, query cluster). Keys are (mass bits << 32 | ~index): sorting them
-// descending orders by mass and breaks ties toward the lower key-cluster index, like the
-// reference's stable descending sort.
+// One block per (problem, query cluster). The masses (non-negative floats, so their bit patterns
+// order like the values) are sorted descending with CUB's block radix sort, which is stable: ties
+// keep the lower key-cluster index first, like the reference's stable descending sort. Each thread
+// then holds kItems consecutive ranks.
+template <int kItems>
 __global__ void __launch_bounds__(kSelectThreads) select_rows_kernel(const SelectRowParams p) {
-  __shared__ unsigned long long keys[kMaxClusters];
+  using Sort = cub::BlockRadixSort<unsigned, kSelectThreads, kItems, int>;
+  __shared__ typename Sort::TempStorage sort_storage;
   __shared__ unsigned char flags[kMaxClusters];
   __shared__ float scratch_f[33];
   __shared__ long long scratch_l[33];
@@ -97,67 +101,52 @@ __global__ void __launch_bounds__(kSelectThreads) select_rows_kernel(const Selec
   const float neg_inf = -__int_as_float(0x7f800000);
 
   // Size-weighted softmax: p_j = softmax_j(s_j + log|K_j|); empty clusters get exactly 0.
+  float logit[kItems];
   float mx = neg_inf;
-  for (int j = tid; j < kc; j += kSelectThreads) {
-    const int size = ks[j];
-    if (size > 0) mx = fmaxf(mx, s[j] + logf(static_cast<float>(size)));
+#pragma unroll
+  for (int i = 0; i < kItems; ++i) {
+    const int j = tid * kItems + i;
+    const int size = j < kc ? ks[j] : 0;
+    logit[i] = size > 0 ? s[j] + logf(static_cast<float>(size)) : neg_inf;
+    mx = fmaxf(mx, logit[i]);
   }
   mx = block_reduce(mx, MaxOp{}, neg_inf, scratch_f);
   float sum = 0.f;
-  for (int j = tid; j < kc; j += kSelectThreads) {
-    const int size = ks[j];
-    if (size > 0) sum += expf(s[j] + logf(static_cast<float>(size)) - mx);
+#pragma unroll
+  for (int i = 0; i < kItems; ++i) {
+    logit[i] = logit[i] == neg_inf ? 0.f : expf(logit[i] - mx);
+    sum += logit[i];
   }
   sum = block_reduce(sum, SumOp{}, 0.f, scratch_f);
-
-  int sort_size = 1;
-  while (sort_size < kc) sort_size <<= 1;
-  for (int j = tid; j < sort_size; j += kSelectThreads) {
-    unsigned long long key = 0;
-    if (j < kc) {
-      const int size = ks[j];
-      const float mass = size > 0 ? expf(s[j] + logf(static_cast<float>(size)) - mx) / sum : 0.f;
-      key = (static_cast<unsigned long long>(__float_as_uint(mass)) << 32) |
-            (0xffffffffu - static_cast<unsigned>(j));
-    }
-    keys[j] = key;
-    if (j < kc) flags[j] = 0;
+  unsigned key[kItems];
+  int index[kItems];
+#pragma unroll
+  for (int i = 0; i < kItems; ++i) {
+    const int j = tid * kItems + i;
+    key[i] = j < kc ? __float_as_uint(logit[i] / sum) : 0u;
+    index[i] = j;
   }
-  __syncthreads();
+  for (int j = tid; j < kc; j += kSelectThreads) flags[j] = 0;
+  Sort(sort_storage).SortDescending(key, index);
 
-  // Bitonic sort, descending.
-  for (int k = 2; k <= sort_size; k <<= 1) {
-    for (int j = k >> 1; j > 0; j >>= 1) {
-      for (int i = tid; i < sort_size; i += kSelectThreads) {
-        const int partner = i ^ j;
-        if (partner > i) {
-          const unsigned long long a = keys[i], b = keys[partner];
-          const bool descending = (i & k) == 0;
-          if (descending ? (a < b) : (a > b)) {
-            keys[i] = b;
-            keys[partner] = a;
-          }
-        }
-      }
-      __syncthreads();
-    }
-  }
-
-  // How many of the sorted clusters to keep. Each thread owns a contiguous run of sorted positions;
-  // a cluster is kept while the amount before it is still short of the target.
-  const int per_thread = (kc + kSelectThreads - 1) / kSelectThreads;
-  const int r0 = min(tid * per_thread, kc), r1 = min(r0 + per_thread, kc);
+  // How many of the sorted clusters to keep: a cluster is kept while the amount before it is still
+  // short of the target. Ranks r = tid * kItems + i.
+  const int r0 = tid * kItems;
   int count = 0;
   if (p.fixed_density_mode) {
     long long local = 0;
-    for (int r = r0; r < r1; ++r) local += ks[0xffffffffu - static_cast<unsigned>(keys[r])];
+#pragma unroll
+    for (int i = 0; i < kItems; ++i)
+      if (r0 + i < kc) local += ks[index[i]];
     long long total = 0;
     long long before = block_exclusive_scan(local, scratch_l, &total);
     const double target = static_cast<double>(total) * p.density;
     int kept = 0;
-    for (int r = r0; r < r1; ++r) {
+#pragma unroll
+    for (int i = 0; i < kItems; ++i) {
+      if (r0 + i >= kc) break;
       if (static_cast<double>(before) < target) ++kept;
-      before += ks[0xffffffffu - static_cast<unsigned>(keys[r])];
+      before += ks[index[i]];
     }
     count = block_reduce(kept, SumOp{}, 0, scratch_i);
     count = max(count, 1);
@@ -166,23 +155,30 @@ __global__ void __launch_bounds__(kSelectThreads) select_rows_kernel(const Selec
       count = kc;
     } else {
       float local = 0.f;
-      for (int r = r0; r < r1; ++r) local += __uint_as_float(static_cast<unsigned>(keys[r] >> 32));
+#pragma unroll
+      for (int i = 0; i < kItems; ++i)
+        if (r0 + i < kc) local += __uint_as_float(key[i]);
       float total = 0.f;
       float before = block_exclusive_scan(local, scratch_f, &total);
       int kept = 0;
-      for (int r = r0; r < r1; ++r) {
+#pragma unroll
+      for (int i = 0; i < kItems; ++i) {
+        if (r0 + i >= kc) break;
         if (before < p.top_p) ++kept;
-        before += __uint_as_float(static_cast<unsigned>(keys[r] >> 32));
+        before += __uint_as_float(key[i]);
       }
       count = block_reduce(kept, SumOp{}, 0, scratch_i);
     }
     count = min(max(count, p.min_clusters), min(p.max_clusters, kc));
   }
-
-  for (int r = tid; r < count; r += kSelectThreads) flags[0xffffffffu - static_cast<unsigned>(keys[r])] = 1;
+  __syncthreads();  // flags were zeroed before the sort by other threads
+#pragma unroll
+  for (int i = 0; i < kItems; ++i)
+    if (r0 + i < count) flags[index[i]] = 1;
   __syncthreads();
 
   // Compact list in ascending key-cluster order, empty clusters left out.
+  const int per_thread = (kc + kSelectThreads - 1) / kSelectThreads;
   const int j0 = min(tid * per_thread, kc), j1 = min(j0 + per_thread, kc);
   int local_count = 0;
   long long local_tokens = 0;
@@ -286,8 +282,14 @@ Status select_blocks(const SelectionShape& s, const SelectionParams& prm, const 
   rp.fixed_density_mode = fixed;
   rp.density = prm.fixed_density;
   rp.out = out;
-  select_rows_kernel<<<static_cast<unsigned>(static_cast<long long>(s.problems) * s.query_clusters),
-                       kSelectThreads, 0, stream>>>(rp);
+  const unsigned rows = static_cast<unsigned>(static_cast<long long>(s.problems) * s.query_clusters);
+  if (s.key_clusters <= kSelectThreads * 4) {
+    select_rows_kernel<4><<<rows, kSelectThreads, 0, stream>>>(rp);
+  } else if (s.key_clusters <= kSelectThreads * 8) {
+    select_rows_kernel<8><<<rows, kSelectThreads, 0, stream>>>(rp);
+  } else {
+    select_rows_kernel<16><<<rows, kSelectThreads, 0, stream>>>(rp);
+  }
   SVG2K_RETURN_IF_ERROR(launch_status("select_rows launch"));
 
   if (out.density || out.pairs) {

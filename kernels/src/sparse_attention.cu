@@ -35,18 +35,16 @@ __global__ void __launch_bounds__(256) tile_prefix_kernel(const int* __restrict_
   if (threadIdx.x == 0) out[qc] = total;
 }
 
-// One thread per 16-byte chunk.
-template <bool Scatter>
-__global__ void permute_tokens_kernel(const TokenView in, const int* __restrict__ perm, int tokens, int dim,
-                                      const MutableTokenView out, long long chunks) {
-  const long long q = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (q >= chunks) return;
-  const int per_row = dim / 8;
-  const long long row = q / per_row;
-  const int c = static_cast<int>(q % per_row);
-  const int n = static_cast<int>(row / tokens);
-  const int pos = static_cast<int>(row % tokens);
-  const int src = perm[row];
+// A block moves 256 16-byte chunks: 256 / (D / 8) whole rows of one problem (no 64-bit division).
+template <bool Scatter, int Chunks>
+__global__ void __launch_bounds__(256) permute_tokens_kernel(const TokenView in, const int* __restrict__ perm,
+                                                             int tokens, const MutableTokenView out) {
+  constexpr int kRows = 256 / Chunks;
+  const int n = blockIdx.y;
+  const int pos = blockIdx.x * kRows + static_cast<int>(threadIdx.x) / Chunks;
+  const int c = static_cast<int>(threadIdx.x) % Chunks;
+  if (pos >= tokens) return;
+  const int src = perm[static_cast<long long>(n) * tokens + pos];
   const __nv_bfloat16* from = token_row(in, n, Scatter ? pos : src) + c * 8;
   __nv_bfloat16* to = token_row(out, n, Scatter ? src : pos) + c * 8;
   *reinterpret_cast<uint4*>(to) = *reinterpret_cast<const uint4*>(from);
@@ -58,11 +56,15 @@ Status permute(const TokenView& x, const int* perm, int problems, int tokens, in
   if (problems < 1 || tokens < 1 || dim < 8 || dim % 8 != 0) return invalid_argument("permute: bad shape");
   if (!perm || !token_view_ok(x) || !token_view_ok(out))
     return invalid_argument("permute: tokens must be 16-byte aligned with strides that are multiples of 8");
-  const long long chunks = static_cast<long long>(problems) * tokens * (dim / 8);
-  const int threads = 256;
-  permute_tokens_kernel<Scatter>
-      <<<static_cast<unsigned>((chunks + threads - 1) / threads), threads, 0, stream>>>(x, perm, tokens, dim,
-                                                                                        out, chunks);
+  if (dim != 64 && dim != 128) return invalid_argument("permute: head dim must be 64 or 128");
+  if (problems > 65535) return invalid_argument("permute: problems must be at most 65535");
+  if (dim == 128) {
+    const dim3 grid(static_cast<unsigned>(ceil_div(tokens, 16)), static_cast<unsigned>(problems));
+    permute_tokens_kernel<Scatter, 16><<<grid, 256, 0, stream>>>(x, perm, tokens, out);
+  } else {
+    const dim3 grid(static_cast<unsigned>(ceil_div(tokens, 32)), static_cast<unsigned>(problems));
+    permute_tokens_kernel<Scatter, 8><<<grid, 256, 0, stream>>>(x, perm, tokens, out);
+  }
   return launch_status(Scatter ? "scatter_tokens launch" : "gather_tokens launch");
 }
 

@@ -50,10 +50,12 @@ __global__ void __launch_bounds__(128) sparse_attention_ampere_kernel(const Atte
   const int num_tiles = ceil_div(L, T::kKeys);
 
   if (tid < T::kRows) qsrc[tid] = tid < w.rows ? query_source(p, n, w.row0 + tid) : -1;
+  KeyCursor cursor;  // thread tid < kKeys owns row tid of every key tile
   auto key_rows = [&](int t, int buf) {
     if (tid < T::kKeys) {
       const int pos = t * T::kKeys + tid;
-      rowsrc[buf * T::kKeys + tid] = pos < L ? key_source(p, n, seg_prefix, seg_base, w.key_count, pos) : -1;
+      rowsrc[buf * T::kKeys + tid] =
+          pos < L ? cursor.source(p, n, seg_prefix, seg_base, w.key_count, pos) : -1;
     }
   };
   auto load_kv = [&](int stage) {

@@ -1,10 +1,10 @@
-// Block-sparse attention for Hopper (sm_90a): one producer warp gathers the key stream with
+// Block-sparse attention for Hopper (sm_90a): a producer warpgroup gathers the key stream with
 // cp.async into a two-stage ring of swizzled shared-memory tiles (mbarrier full/empty handshakes),
 // two consumer warpgroups each own 64 query rows of a 128-row tile and run S = Q K^T and O += P V
 // on wgmma (fp32 accumulators, P kept in registers). With ping-pong on, the consumers take turns
 // on the tensor cores so one warpgroup's softmax overlaps the other's matrix products.
-// 288 threads leave 224 registers per thread without setmaxnreg (which this ptxas does not use
-// for allocation: a 384-thread version was capped at 168 and serialized its wgmma, C7512).
+// The consumers fit the 168 registers a 384-thread block gets (this ptxas does not allocate by
+// setmaxnreg): they never hold S, O and P at once (PV of the previous tile completes before S).
 #include "hopper_primitives.cuh"
 #include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
@@ -16,7 +16,7 @@ template <int D>
 struct HopperTile {
   static constexpr int kRows = 128;     // query rows per block (two consumer warpgroups x 64)
   static constexpr int kKeys = 128;     // keys per stage
-  static constexpr int kThreads = 288;  // consumer warpgroups 0-1, producer warp 8
+  static constexpr int kThreads = 384;  // consumer warpgroups 0-1, producer warpgroup 2
   static constexpr int kChunks = D / 8;
   static constexpr int kPanelBytes = 128 * 128;  // 128 rows x 64 features
   static constexpr int kQBytes = kRows * D * 2;
@@ -115,7 +115,7 @@ __device__ __forceinline__ void issue_qk(float (&s)[64], std::uint32_t q_rows, s
 #endif  // SVG2K_HOPPER_ENABLED
 
 template <int D, bool PingPong>
-__global__ void __launch_bounds__(288, 1) sparse_attention_hopper_kernel(const AttentionParams p) {
+__global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const AttentionParams p) {
 #if SVG2K_HOPPER_ENABLED
   using T = HopperTile<D>;
   extern __shared__ unsigned char smem_raw[];
@@ -143,38 +143,39 @@ __global__ void __launch_bounds__(288, 1) sparse_attention_hopper_kernel(const A
   }
   const int num_tiles = ceil_div(L, T::kKeys);
   if (tid == 0) {
-    mbarrier_init(full_bar, 32);
-    mbarrier_init(full_bar + 8, 32);
+    mbarrier_init(full_bar, 128);
+    mbarrier_init(full_bar + 8, 128);
     mbarrier_init(empty_bar, 256);
     mbarrier_init(empty_bar + 8, 256);
-    mbarrier_init(q_bar, 32);
+    mbarrier_init(q_bar, 128);
   }
   __syncthreads();
 
   const int wg = tid / 128;
   if (wg == 2) {
-    // ---- producer warp: gathers Q once, then the key stream tile by tile ----
-    const int lane = tid - 256;
-    for (int r = lane; r < T::kRows; r += 32) rowsrc[r] = r < w.rows ? query_source(p, n, w.row0 + r) : -1;
-    __syncwarp();
-    for (int q = lane; q < T::kRows * T::kChunks; q += 32) {
+    // ---- producer warpgroup: gathers Q once, then the key stream tile by tile. Thread pt owns
+    // row pt of every tile (its source), then all 128 issue coalesced 16-byte copies. ----
+    const int pt = tid - 256;
+    rowsrc[pt] = pt < w.rows ? query_source(p, n, w.row0 + pt) : -1;
+    named_barrier_sync(1, 128);
+    for (int q = pt; q < T::kRows * T::kChunks; q += 128) {
       const int r = q / T::kChunks, c = q % T::kChunks;
       const int s = rowsrc[r];
       cp_async_16(sQ + swizzled_offset<T::kRows>(r, c), token_row(p.a.q, n, s >= 0 ? s : 0) + c * 8, s >= 0);
     }
     cp_async_mbarrier_arrive(q_bar);
-    __syncwarp();  // rowsrc[0..127] is rewritten below
+    named_barrier_sync(1, 128);  // rowsrc[0..127] is rewritten below
+    KeyCursor cursor;
     for (int t = 0; t < num_tiles; ++t) {
       const int stage = t & 1;
       int* src = rowsrc + stage * T::kKeys;
-      for (int r = lane; r < T::kKeys; r += 32) {
-        const int pos = t * T::kKeys + r;
-        src[r] = pos < L ? key_source(p, n, seg_prefix, seg_base, w.key_count, pos) : -1;
-      }
-      __syncwarp();
+      const int pos = t * T::kKeys + pt;
+      src[pt] = pos < L ? cursor.source(p, n, seg_prefix, seg_base, w.key_count, pos) : -1;
+      named_barrier_sync(1, 128);
       if (t >= 2) mbarrier_wait(empty_bar + 8 * stage, ((t - 2) >> 1) & 1);
       const std::uint32_t kdst = sK + stage * T::kKVBytes, vdst = sV + stage * T::kKVBytes;
-      for (int q = lane; q < T::kKeys * T::kChunks; q += 32) {
+#pragma unroll 4
+      for (int q = pt; q < T::kKeys * T::kChunks; q += 128) {
         const int r = q / T::kChunks, c = q % T::kChunks;
         const int s = src[r];
         const bool valid = s >= 0;

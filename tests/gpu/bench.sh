@@ -10,5 +10,5 @@ SHAPES="${BENCH_SHAPES:-wan1.3b-480p,wan14b-720p,hunyuan-720p}"
 KERNELS="${BENCH_KERNELS:-auto,hopper-simple,ampere}"
 REPEATS="${BENCH_REPEATS:-10}"
 echo "== bench: $BIN --device cuda --shapes $SHAPES --densities 0.30,0.13 --kernels $KERNELS --repeats $REPEATS"
-timeout 420 "$BIN" --device cuda --shapes "$SHAPES" --densities 0.30,0.13 --kernels "$KERNELS" \
+timeout "${BENCH_TIMEOUT:-420}" "$BIN" --device cuda --shapes "$SHAPES" --densities 0.30,0.13 --kernels "$KERNELS" \
   --repeats "$REPEATS" --warmup 3 --json "$OUT/bench-attention.json" | tee "$OUT/bench-attention.txt"

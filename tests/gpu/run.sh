@@ -55,17 +55,17 @@ build_here() {
 
 if [ "$MODE" = prebuilt ]; then
   TEST_BIN="$BIN/test_gpu_svg2"; BENCH_BIN="$BIN/bench_attention_gpu"
-  if ! "$TEST_BIN" --gtest_list_tests > /dev/null 2>"$OUT/prebuilt-load.log"; then
-    echo "== prebuilt binaries do not load here:"; head -5 "$OUT/prebuilt-load.log"
+  if ! "$TEST_BIN" --gtest_list_tests > /dev/null 2>/tmp/prebuilt-load.log; then
+    echo "== prebuilt binaries do not load here:"; head -5 /tmp/prebuilt-load.log
     build_here test_gpu_svg2 bench_attention_gpu || exit $?
     TEST_BIN="$BUILD/tests/test_gpu_svg2"; BENCH_BIN="$BUILD/tests/bench_attention_gpu"
   fi
   rc=0
-  timeout 600 "$TEST_BIN" --gtest_color=no "$@" 2>&1 | tee "$OUT/gpu-tests.log"
+  timeout "${TEST_TIMEOUT:-300}" "$TEST_BIN" --gtest_color=no "$@" 2>&1 | tee "$OUT/gpu-tests.log"
   rc=${PIPESTATUS[0]}
-  if [ -x "$ROOT/tests/gpu/bench.sh" ] || [ -f "$ROOT/tests/gpu/bench.sh" ]; then
-    BENCH_BIN="$BENCH_BIN" bash "$ROOT/tests/gpu/bench.sh" "$OUT" 2>&1 | tee "$OUT/bench.log"
-  fi
+  [ "${BENCH:-1}" = 1 ] && BENCH_BIN="$BENCH_BIN" bash "$ROOT/tests/gpu/bench.sh" "$OUT" 2>&1
+  [ "${PROFILE:-0}" = 1 ] && BENCH_BIN="$BENCH_BIN" bash "$ROOT/tests/gpu/profile.sh" "$OUT" 2>&1
+  grep -E "^\[  (PASSED|FAILED) |tests? ran|FAILED  \]" "$OUT/gpu-tests.log" | tail -15
   exit $rc
 fi
 

@@ -137,7 +137,7 @@ std::vector<BenchAttentionRow> bench_shape_cuda(const BenchAttentionShape& shape
     row.target_density = density;
     row.dense_ms = dense_ms;
     row.dense_tflops = dense_flops / (dense_ms * 1e9);
-    row.permutations_fused = true;
+    row.inverse_fused = true;
     SelectionSettings settings;
     settings.fixed_density = density;
     settings.min_clusters = 1;
@@ -156,23 +156,27 @@ std::vector<BenchAttentionRow> bench_shape_cuda(const BenchAttentionShape& shape
       if (ev) ev->record(2, stream);
       pipe.select(qc, kc, settings, false);
       if (ev) ev->record(3, stream);
-      pipe.attend(q, k, v, out, kernel, scale);
+      pipe.permute_keys_values(k, v);
       if (ev) ev->record(4, stream);
+      pipe.attend_permuted(q, out, kernel, scale);
+      if (ev) ev->record(5, stream);
     };
     for (int i = 0; i < o.warmup; ++i) run(kernels.front(), nullptr);
-    Events ev(5);
-    std::vector<double> tq, tk, ts, ta, tt;
+    Events ev(6);
+    std::vector<double> tq, tk, ts, tp, ta, tt;
     for (int i = 0; i < o.repeats; ++i) {
       run(kernels.front(), &ev);
       tq.push_back(ev.ms(0, 1));
       tk.push_back(ev.ms(1, 2));
       ts.push_back(ev.ms(2, 3));
-      ta.push_back(ev.ms(3, 4));
-      tt.push_back(ev.ms(0, 4));
+      tp.push_back(ev.ms(3, 4));
+      ta.push_back(ev.ms(4, 5));
+      tt.push_back(ev.ms(0, 5));
     }
     row.kmeans_q_ms = median(tq);
     row.kmeans_k_ms = median(tk);
     row.select_ms = median(ts);
+    row.permute_ms = median(tp);
     row.attention_ms = median(ta);
     row.total_ms = median(tt);
 
@@ -184,10 +188,20 @@ std::vector<BenchAttentionRow> bench_shape_cuda(const BenchAttentionShape& shape
     row.speedup = dense_ms / row.total_ms;
     row.overhead_percent =
         100.0 * (row.kmeans_q_ms + row.kmeans_k_ms + row.select_ms + row.permute_ms) / dense_ms;
+    // How much of each kernel's tile work is real: query rows pad to the row tile of the last tile
+    // of each cluster, key positions to the key tile of each row's stream.
+    const at::Tensor q_sizes = pipe.results().q_sizes.to(at::kDouble).cpu();
+    const at::Tensor row_tokens = pipe.results().row_tokens.to(at::kDouble).cpu();
+    const auto tile_efficiency = [&](double rows, double keys) {
+      const at::Tensor padded = (q_sizes / rows).ceil() * rows * ((row_tokens / keys).ceil() * keys);
+      return pairs / std::max(1.0, padded.sum().item<double>());
+    };
     for (const AttentionKernelChoice kernel : kernels) {
       BenchAttentionKernelTime kt;
+      kt.tile_efficiency =
+          kernel == AttentionKernelChoice::Ampere ? tile_efficiency(64, 64) : tile_efficiency(128, 128);
       kt.kernel = to_string(kernel);
-      kt.ms = time_median([&] { pipe.attend(q, k, v, out, kernel, scale); }, o.warmup, o.repeats, stream);
+      kt.ms = time_median([&] { pipe.attend_permuted(q, out, kernel, scale); }, o.warmup, o.repeats, stream);
       kt.tflops = sparse_flops / (kt.ms * 1e9);
       row.kernels.push_back(kt);
     }

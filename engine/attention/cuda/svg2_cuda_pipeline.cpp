@@ -149,6 +149,7 @@ struct Svg2CudaPipeline::Layout {
   int *q_offsets = nullptr, *k_offsets = nullptr, *q_perm = nullptr, *k_perm = nullptr;
   int *block_counts = nullptr, *block_keys = nullptr, *row_tokens = nullptr;
   unsigned char* mask = nullptr;
+  void *k_sorted = nullptr, *v_sorted = nullptr;  // bf16 [N, S, D] in K's cluster order
   float* density = nullptr;
   unsigned long long* pairs = nullptr;
   void* kmeans_ws = nullptr;
@@ -182,6 +183,8 @@ struct Svg2CudaPipeline::Layout {
     l.block_counts = c.take<int>(qc);
     l.row_tokens = c.take<int>(qc);
     l.block_keys = c.take<int>(pairs);
+    l.k_sorted = c.take<std::uint16_t>(tokens * static_cast<std::size_t>(s.dim));
+    l.v_sorted = c.take<std::uint16_t>(tokens * static_cast<std::size_t>(s.dim));
     l.mask = c.take<unsigned char>(pairs);
     l.density = c.take<float>(n);
     l.pairs = c.take<unsigned long long>(n);
@@ -300,30 +303,59 @@ void Svg2CudaPipeline::select(const at::Tensor& q_centroids, const at::Tensor& k
 
 void Svg2CudaPipeline::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor& out,
                               AttentionKernelChoice kernel, double scale) {
+  permute_keys_values(k, v);
+  attend_permuted(q, out, kernel, scale);
+}
+
+void Svg2CudaPipeline::permute_keys_values(const at::Tensor& k, const at::Tensor& v) {
   SVG2_CHECK(layout_, "SVG2 CUDA pipeline: prepare() must come first");
   const PipelineShape& s = shape_;
   const auto expect = [&](const at::Tensor& t, const char* name) {
     SVG2_CHECK(view_ok(t) && t.size(0) == s.batch && t.size(1) == s.heads && t.size(2) == s.tokens &&
-                   t.size(3) == s.dim && t.device() == q.device(),
+                   t.size(3) == s.dim && t.device() == arena_.device(),
                "SVG2 CUDA attention: {} must be bf16 CUDA [{}, {}, {}, {}] on {} with a contiguous last dim, "
                "16-byte aligned, strides multiples of 8; got {}",
-               name, s.batch, s.heads, s.tokens, s.dim, q.device().str(), shape_text(t));
+               name, s.batch, s.heads, s.tokens, s.dim, arena_.device().str(), shape_text(t));
   };
-  expect(q, "q");
   expect(k, "k");
   expect(v, "v");
+  const c10::cuda::CUDAGuard guard(k.device());
+  const cudaStream_t stream = current_stream(k.device());
+  const int n = static_cast<int>(s.problems()), tokens = static_cast<int>(s.tokens),
+            dim = static_cast<int>(s.dim);
+  check_status(svg2k::gather_tokens(token_view<svg2k::TokenView>(k), layout_->k_perm, n, tokens, dim,
+                                    svg2k::contiguous_tokens(layout_->k_sorted, tokens, dim), stream),
+               "key permutation");
+  check_status(svg2k::gather_tokens(token_view<svg2k::TokenView>(v), layout_->k_perm, n, tokens, dim,
+                                    svg2k::contiguous_tokens(layout_->v_sorted, tokens, dim), stream),
+               "value permutation");
+}
+
+void Svg2CudaPipeline::attend_permuted(const at::Tensor& q, at::Tensor& out, AttentionKernelChoice kernel,
+                                       double scale) {
+  SVG2_CHECK(layout_, "SVG2 CUDA pipeline: prepare() must come first");
+  const PipelineShape& s = shape_;
+  const auto expect = [&](const at::Tensor& t, const char* name) {
+    SVG2_CHECK(view_ok(t) && t.size(0) == s.batch && t.size(1) == s.heads && t.size(2) == s.tokens &&
+                   t.size(3) == s.dim && t.device() == arena_.device(),
+               "SVG2 CUDA attention: {} must be bf16 CUDA [{}, {}, {}, {}] on {} with a contiguous last dim, "
+               "16-byte aligned, strides multiples of 8; got {}",
+               name, s.batch, s.heads, s.tokens, s.dim, arena_.device().str(), shape_text(t));
+  };
+  expect(q, "q");
   expect(out, "out");
   SVG2_CHECK(scale > 0, "SVG2 CUDA attention: scale must be > 0, got {}", scale);
   const c10::cuda::CUDAGuard guard(q.device());
+  const int tokens = static_cast<int>(s.tokens), dim = static_cast<int>(s.dim);
   svg2k::SparseAttentionArgs a;
   a.q = token_view<svg2k::TokenView>(q);
-  a.k = token_view<svg2k::TokenView>(k);
-  a.v = token_view<svg2k::TokenView>(v);
+  a.k = svg2k::contiguous_tokens(static_cast<const void*>(layout_->k_sorted), tokens, dim);
+  a.v = svg2k::contiguous_tokens(static_cast<const void*>(layout_->v_sorted), tokens, dim);
   a.out = token_view<svg2k::MutableTokenView>(out);
   a.q_permutation = layout_->q_perm;
   a.q_offsets = layout_->q_offsets;
   a.q_sizes = layout_->q_sizes;
-  a.k_permutation = layout_->k_perm;
+  a.k_permutation = nullptr;  // K and V are already in cluster order
   a.k_offsets = layout_->k_offsets;
   a.k_sizes = layout_->k_sizes;
   a.block_counts = layout_->block_counts;

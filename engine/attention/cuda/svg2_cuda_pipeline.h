@@ -79,9 +79,15 @@ class Svg2CudaPipeline {
   void select(const at::Tensor& q_centroids, const at::Tensor& k_centroids, const SelectionSettings& settings,
               bool with_mask);
 
-  // out[b, h, s] for every query token, through the last clusterings and selection.
+  // out[b, h, s] for every query token, through the last clusterings and selection:
+  // permute_keys_values(k, v), then attend_permuted(q, out, ...).
   void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor& out,
               AttentionKernelChoice kernel, double scale);
+  // K and V gathered into cluster order (V in K's order) in the arena, so the attention kernel
+  // reads each key cluster as contiguous rows. Q's gather and the output's inverse scatter stay
+  // fused into the attention kernel.
+  void permute_keys_values(const at::Tensor& k, const at::Tensor& v);
+  void attend_permuted(const at::Tensor& q, at::Tensor& out, AttentionKernelChoice kernel, double scale);
 
   PipelineResults results() const;
 

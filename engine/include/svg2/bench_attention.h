@@ -43,7 +43,8 @@ struct BenchAttentionOptions {
 struct BenchAttentionKernelTime {
   std::string kernel;
   double ms = 0;
-  double tflops = 0;  // effective, on computed blocks
+  double tflops = 0;           // effective, on computed blocks
+  double tile_efficiency = 0;  // computed pairs / pairs in the kernel's padded row x key tiles
 };
 
 struct BenchAttentionRow {
@@ -62,7 +63,8 @@ struct BenchAttentionRow {
   double overhead_percent = 0;  // (k-means + selection + permutations) / dense time
   double speedup = 0;           // dense_ms / total_ms
   double sparse_tflops = 0;     // 4 * D * computed pairs / attention time
-  bool permutations_fused = false;
+  bool inverse_fused =
+      false;  // CUDA: Q's gather and the output's inverse scatter live in the attention kernel
   std::vector<BenchAttentionKernelTime> kernels;  // every requested kernel
 };
 
