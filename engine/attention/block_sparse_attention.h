@@ -31,4 +31,15 @@ at::Tensor block_sparse_attention_cpu(const at::Tensor& q, const at::Tensor& k, 
                                       const at::Tensor& k_sizes, std::optional<double> scale = std::nullopt,
                                       std::int64_t key_chunk = 0);
 
+// The CPU path with the permutations fused: q/k/v in their original token order, q_perm / k_perm
+// [N, S] int64 from cluster_permutation (v follows k_perm). Equals
+// inverse_permute_tokens(block_sparse_attention_cpu(permute_tokens(q, q_perm), permute_tokens(k,
+// k_perm), permute_tokens(v, k_perm), ...), q_perm) without materialising the permuted copies.
+at::Tensor block_sparse_attention_cpu_permuting(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                                const at::Tensor& q_perm, const at::Tensor& k_perm,
+                                                const at::Tensor& mask, const at::Tensor& q_sizes,
+                                                const at::Tensor& k_sizes,
+                                                std::optional<double> scale = std::nullopt,
+                                                std::int64_t key_chunk = 0);
+
 }  // namespace svg2::attention

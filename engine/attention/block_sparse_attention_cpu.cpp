@@ -1,14 +1,15 @@
 // The fast CPU block-sparse attention: per (problem, query cluster), gather the selected key/value
-// rows into a chunk buffer and fold each chunk into an online softmax (running max, rescaled sum and
-// accumulator), so only selected blocks are ever computed and memory stays bounded.
+// rows into chunk buffers and compute only those blocks (see QueryBlock). The permuting variant
+// reads tokens through the permutations and writes outputs back to their original positions, so
+// the permuted copies of Q/K/V and the inverse permutation never materialise.
 #include <ATen/Parallel.h>
 #include <ATen/ops/addmm.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/from_blob.h>
-#include <ATen/ops/full.h>
 #include <ATen/ops/max.h>
 #include <ATen/ops/maximum.h>
 #include <ATen/ops/mm.h>
+#include <ATen/ops/softmax.h>
 #include <ATen/ops/sum.h>
 #include <ATen/ops/zeros.h>
 
@@ -20,6 +21,7 @@
 #include "attention/block_sparse_attention.h"
 #include "attention/block_sparse_checks.h"
 #include "attention/permutation.h"
+#include "attention/shape_text.h"
 #include "core/check.h"
 
 namespace svg2::attention {
@@ -33,68 +35,124 @@ at::Tensor view_of(float* data, std::int64_t rows, std::int64_t cols) {
   return at::from_blob(data, {rows, cols}, at::TensorOptions().dtype(at::kFloat));
 }
 
-// One worker's state for one query cluster: online softmax over chunks of gathered keys.
+// One problem's tokens: fp32 rows of D, optionally read through a permutation (nullptr = the
+// rows are already in cluster order).
+struct Rows {
+  const float* data = nullptr;
+  const std::int64_t* perm = nullptr;
+  std::int64_t d = 0;
+  const float* row(std::int64_t i) const { return data + (perm ? perm[i] : i) * d; }
+  // Copies rows [first, first + count) (cluster order) to dst.
+  void copy(std::int64_t first, std::int64_t count, float* dst) const {
+    if (perm == nullptr) {
+      std::memcpy(dst, data + first * d, static_cast<std::size_t>(count * d) * sizeof(float));
+      return;
+    }
+    for (std::int64_t i = 0; i < count; ++i) std::memcpy(dst + i * d, row(first + i), d * sizeof(float));
+  }
+};
+
+// One worker's state for one query cluster. The selected key/value rows are gathered into
+// contiguous buffers; when they fit in one chunk (the common case) the block is a plain stable
+// softmax, otherwise chunks are folded into an online softmax (running max, rescaled sum and
+// accumulator), so memory stays bounded for any sequence length.
 class QueryBlock {
  public:
-  QueryBlock(std::int64_t d, std::int64_t max_rows, std::int64_t capacity)
-      : d_(d),
-        capacity_(capacity),
-        keys_(at::empty({capacity, d}, at::kFloat)),
-        values_(at::empty({capacity, d}, at::kFloat)),
-        scores_(at::empty({max_rows * capacity}, at::kFloat)),
-        row_max_(at::empty({max_rows}, at::kFloat)),
-        row_sum_(at::empty({max_rows}, at::kFloat)) {}
-
-  // Starts a query cluster: q (pre-scaled) and the output rows it accumulates into.
-  void begin(float* q, float* out, std::int64_t rows) {
-    q_ = view_of(q, rows, d_);
-    acc_ = view_of(out, rows, d_);
-    acc_.zero_();
-    max_ = row_max_.narrow(0, 0, rows).fill_(-std::numeric_limits<float>::infinity());
-    sum_ = row_sum_.narrow(0, 0, rows).zero_();
-    filled_ = 0;
-    rows_ = rows;
+  QueryBlock(std::int64_t d, std::int64_t max_rows, std::int64_t capacity, double scale)
+      : d_(d), capacity_(capacity), scale_(scale) {
+    // Per-thread buffers kept across calls: a fresh multi-megabyte allocation per call would be
+    // mmap'd and page-faulted again every time.
+    thread_local Workspace ws;
+    queries_ = ws.get(0, max_rows * d).view({max_rows, d});
+    outputs_ = ws.get(1, max_rows * d).view({max_rows, d});
+    keys_ = ws.get(2, capacity * d).view({capacity, d});
+    values_ = ws.get(3, capacity * d).view({capacity, d});
+    scores_ = ws.get(4, max_rows * capacity);
+    probs_ = ws.get(5, max_rows * capacity);
+    row_max_ = ws.get(6, max_rows);
+    row_sum_ = ws.get(7, max_rows);
   }
 
-  // Appends key/value rows [first, first + count) of the permuted K/V, flushing full chunks.
-  void add(const float* k, const float* v, std::int64_t first, std::int64_t count) {
-    while (count > 0) {
-      const std::int64_t take = std::min(count, capacity_ - filled_);
-      const std::size_t bytes = static_cast<std::size_t>(take * d_) * sizeof(float);
-      std::memcpy(keys_.data_ptr<float>() + filled_ * d_, k + first * d_, bytes);
-      std::memcpy(values_.data_ptr<float>() + filled_ * d_, v + first * d_, bytes);
-      filled_ += take;
-      first += take;
-      count -= take;
-      if (filled_ == capacity_) flush();
+  // Starts query cluster rows [first, first + rows) of `q`, which will see `total_keys` keys.
+  void begin(const Rows& q, std::int64_t first, std::int64_t rows, std::int64_t total_keys) {
+    if (q.perm == nullptr) {
+      q_ = view_of(const_cast<float*>(q.row(first)), rows, d_);
+    } else {
+      q.copy(first, rows, queries_.data_ptr<float>());
+      q_ = queries_.narrow(0, 0, rows);
+    }
+    out_ = outputs_.narrow(0, 0, rows);
+    rows_ = rows;
+    filled_ = 0;
+    single_chunk_ = total_keys <= capacity_;
+    if (!single_chunk_) {
+      out_.zero_();
+      max_ = row_max_.narrow(0, 0, rows).fill_(-std::numeric_limits<float>::infinity());
+      sum_ = row_sum_.narrow(0, 0, rows).zero_();
     }
   }
 
-  // Flushes the last chunk and normalises; rows that saw no key stay zero.
-  void finish() {
-    if (filled_ > 0) flush();
-    acc_.div_(sum_.clamp_min(std::numeric_limits<float>::min()).unsqueeze(1));
+  // Appends key/value rows [first, first + count) (cluster order), flushing full chunks.
+  void add(const Rows& k, const Rows& v, std::int64_t first, std::int64_t count) {
+    while (count > 0) {
+      const std::int64_t take = std::min(count, capacity_ - filled_);
+      k.copy(first, take, keys_.data_ptr<float>() + filled_ * d_);
+      v.copy(first, take, values_.data_ptr<float>() + filled_ * d_);
+      filled_ += take;
+      first += take;
+      count -= take;
+      if (filled_ == capacity_ && !single_chunk_) fold_chunk();
+    }
+  }
+
+  // The normalised output rows (valid until the next begin); rows that saw no key are zero.
+  const at::Tensor& finish() {
+    if (single_chunk_) {
+      if (filled_ == 0) return out_.zero_();
+      // One stable softmax over all selected keys (ATen's single-pass vectorised kernel).
+      at::Tensor s = scores(filled_);
+      at::Tensor p = view_of(probs_.data_ptr<float>(), rows_, filled_);
+      at::addmm_out(s, s, q_, keys_.narrow(0, 0, filled_).t(), /*beta=*/0, /*alpha=*/scale_);
+      at::softmax_out(p, s, 1);
+      return at::mm_out(out_, p, values_.narrow(0, 0, filled_));
+    }
+    if (filled_ > 0) fold_chunk();
+    return out_.div_(sum_.unsqueeze(1));
   }
 
  private:
-  void flush() {
+  // Grow-only flat fp32 buffers, one set per worker thread.
+  struct Workspace {
+    at::Tensor buffers[8];
+    at::Tensor get(int i, std::int64_t numel) {
+      if (!buffers[i].defined() || buffers[i].numel() < numel)
+        buffers[i] = at::empty({std::max<std::int64_t>(numel, 1)}, at::kFloat);
+      return buffers[i].narrow(0, 0, numel);
+    }
+  };
+
+  at::Tensor scores(std::int64_t cols) { return view_of(scores_.data_ptr<float>(), rows_, cols); }
+
+  void fold_chunk() {
     const at::Tensor k = keys_.narrow(0, 0, filled_);
     const at::Tensor v = values_.narrow(0, 0, filled_);
-    at::Tensor s = view_of(scores_.data_ptr<float>(), rows_, filled_);
-    at::mm_out(s, q_, k.t());
+    at::Tensor s = scores(filled_);
+    at::addmm_out(s, s, q_, k.t(), /*beta=*/0, /*alpha=*/scale_);
     const at::Tensor new_max = at::maximum(max_, std::get<0>(s.max(1)));
     const at::Tensor correction = (max_ - new_max).exp_();  // exp(-inf) = 0 on the first chunk
     s.sub_(new_max.unsqueeze(1)).exp_();
     sum_.mul_(correction).add_(s.sum(1));
-    acc_.mul_(correction.unsqueeze(1)).addmm_(s, v);
+    out_.mul_(correction.unsqueeze(1)).addmm_(s, v);
     max_.copy_(new_max);
     filled_ = 0;
   }
 
   std::int64_t d_, capacity_;
-  at::Tensor keys_, values_, scores_, row_max_, row_sum_;
-  at::Tensor q_, acc_, max_, sum_;
+  double scale_;
+  at::Tensor queries_, outputs_, keys_, values_, scores_, probs_, row_max_, row_sum_;
+  at::Tensor q_, out_, max_, sum_;
   std::int64_t filled_ = 0, rows_ = 0;
+  bool single_chunk_ = true;
 };
 
 void check_offsets(const at::Tensor& off, std::int64_t s, const char* what) {
@@ -111,18 +169,17 @@ void check_offsets(const at::Tensor& off, std::int64_t s, const char* what) {
   }
 }
 
-}  // namespace
-
-at::Tensor block_sparse_attention_cpu(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                      const at::Tensor& mask, const at::Tensor& q_sizes,
-                                      const at::Tensor& k_sizes, std::optional<double> scale,
-                                      std::int64_t key_chunk) {
-  check_block_sparse_inputs(q, k, v, mask, q_sizes, k_sizes, "block_sparse_attention_cpu");
+// Shared body: q_perm / k_perm undefined = inputs already in cluster order (output too).
+at::Tensor run_cpu(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& q_perm,
+                   const at::Tensor& k_perm, const at::Tensor& mask, const at::Tensor& q_sizes,
+                   const at::Tensor& k_sizes, std::optional<double> scale, std::int64_t key_chunk,
+                   const char* fn) {
+  check_block_sparse_inputs(q, k, v, mask, q_sizes, k_sizes, fn);
   SVG2_CHECK(q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() && mask.device().is_cpu(),
-             "block_sparse_attention_cpu: tensors must be on the CPU, got q on {}", q.device().str());
+             "{}: tensors must be on the CPU, got q on {}", fn, q.device().str());
   const std::int64_t n = q.size(0), s = q.size(1), d = q.size(2), qc = mask.size(1), kc = mask.size(2);
   const double sc = scale.value_or(1.0 / std::sqrt(static_cast<double>(d)));
-  const at::Tensor qs = q.to(at::kFloat).mul(sc).contiguous();  // scale folded into Q once
+  const at::Tensor qf = q.to(at::kFloat).contiguous();
   const at::Tensor kf = k.to(at::kFloat).contiguous();
   const at::Tensor vf = v.to(at::kFloat).contiguous();
   const at::Tensor m = mask.to(at::kBool).contiguous();
@@ -130,8 +187,10 @@ at::Tensor block_sparse_attention_cpu(const at::Tensor& q, const at::Tensor& k, 
   const at::Tensor k_off = cluster_offsets(k_sizes.cpu()).contiguous();
   check_offsets(q_off, s, "q_sizes");
   check_offsets(k_off, s, "k_sizes");
+  const at::Tensor qp = q_perm.defined() ? q_perm.to(at::kLong).contiguous() : at::Tensor();
+  const at::Tensor kp = k_perm.defined() ? k_perm.to(at::kLong).contiguous() : at::Tensor();
 
-  at::Tensor out = at::zeros({n, s, d}, qs.options());
+  at::Tensor out = at::empty({n, s, d}, qf.options());
   const std::int64_t* qo = q_off.data_ptr<std::int64_t>();
   const std::int64_t* ko = k_off.data_ptr<std::int64_t>();
   const bool* mp = m.data_ptr<bool>();
@@ -140,33 +199,65 @@ at::Tensor block_sparse_attention_cpu(const at::Tensor& q, const at::Tensor& k, 
     const std::int64_t p = t / qc, i = t % qc;
     max_rows = std::max(max_rows, qo[p * (qc + 1) + i + 1] - qo[p * (qc + 1) + i]);
   }
+  // Keys per chunk: the whole sequence when the score buffer allows (one plain softmax per block).
   const std::int64_t capacity =
-      key_chunk > 0 ? key_chunk
-                    : std::clamp(kScoreBudget / max_rows, kMinKeyChunk, std::max<std::int64_t>(s, 1));
+      key_chunk > 0 ? key_chunk : std::min(std::max(kScoreBudget / max_rows, kMinKeyChunk), s);
 
-  float* qp = qs.data_ptr<float>();
-  const float* kp = kf.data_ptr<float>();
-  const float* vp = vf.data_ptr<float>();
-  float* op = out.data_ptr<float>();
   at::parallel_for(0, n * qc, 1, [&](std::int64_t begin, std::int64_t end) {
-    QueryBlock block(d, max_rows, capacity);
+    QueryBlock block(d, max_rows, capacity, sc);
     for (std::int64_t t = begin; t < end; ++t) {
       const std::int64_t p = t / qc, i = t % qc;
       const std::int64_t row0 = qo[p * (qc + 1) + i], rows = qo[p * (qc + 1) + i + 1] - row0;
       if (rows == 0) continue;
-      block.begin(qp + (p * s + row0) * d, op + (p * s + row0) * d, rows);
+      const auto problem = [&](const at::Tensor& x, const at::Tensor& perm) {
+        return Rows{x.data_ptr<float>() + p * s * d,
+                    perm.defined() ? perm.data_ptr<std::int64_t>() + p * s : nullptr, d};
+      };
+      const Rows qr = problem(qf, qp), kr = problem(kf, kp), vr = problem(vf, kp);
       const bool* selected = mp + (p * qc + i) * kc;
-      const float* kbase = kp + p * s * d;
-      const float* vbase = vp + p * s * d;
+      const std::int64_t* off = ko + p * (kc + 1);
+      std::int64_t total = 0;
+      for (std::int64_t j = 0; j < kc; ++j) total += selected[j] ? off[j + 1] - off[j] : 0;
+      block.begin(qr, row0, rows, total);
       for (std::int64_t j = 0; j < kc; ++j) {
-        if (!selected[j]) continue;
-        const std::int64_t first = ko[p * (kc + 1) + j], count = ko[p * (kc + 1) + j + 1] - first;
-        if (count > 0) block.add(kbase, vbase, first, count);
+        if (selected[j] && off[j + 1] > off[j]) block.add(kr, vr, off[j], off[j + 1] - off[j]);
       }
-      block.finish();
+      const at::Tensor& o = block.finish();
+      const float* src = o.data_ptr<float>();
+      float* dst = out.data_ptr<float>() + p * s * d;
+      // Back to the token order of q (the inverse permutation), or straight into cluster order.
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t token = qr.perm ? qr.perm[row0 + r] : row0 + r;
+        std::memcpy(dst + token * d, src + r * d, d * sizeof(float));
+      }
     }
   });
   return out.to(q.scalar_type());
+}
+
+}  // namespace
+
+at::Tensor block_sparse_attention_cpu(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                      const at::Tensor& mask, const at::Tensor& q_sizes,
+                                      const at::Tensor& k_sizes, std::optional<double> scale,
+                                      std::int64_t key_chunk) {
+  return run_cpu(q, k, v, at::Tensor(), at::Tensor(), mask, q_sizes, k_sizes, scale, key_chunk,
+                 "block_sparse_attention_cpu");
+}
+
+at::Tensor block_sparse_attention_cpu_permuting(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                                const at::Tensor& q_perm, const at::Tensor& k_perm,
+                                                const at::Tensor& mask, const at::Tensor& q_sizes,
+                                                const at::Tensor& k_sizes, std::optional<double> scale,
+                                                std::int64_t key_chunk) {
+  const char* fn = "block_sparse_attention_cpu_permuting";
+  for (const at::Tensor* perm : {&q_perm, &k_perm}) {
+    SVG2_CHECK(perm->defined() && perm->dim() == 2 && perm->size(0) == q.size(0) &&
+                   perm->size(1) == q.size(1) && perm->scalar_type() == at::kLong,
+               "{}: permutations must be [N={}, S={}] int64, got {}", fn, q.dim() > 0 ? q.size(0) : 0,
+               q.dim() > 1 ? q.size(1) : 0, shape_text(*perm));
+  }
+  return run_cpu(q, k, v, q_perm, k_perm, mask, q_sizes, k_sizes, scale, key_chunk, fn);
 }
 
 }  // namespace svg2::attention

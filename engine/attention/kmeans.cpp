@@ -1,10 +1,11 @@
 #include "attention/kmeans.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/argmin.h>
-#include <ATen/ops/baddbmm.h>
+#include <ATen/ops/bmm.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/minimum.h>
@@ -13,11 +14,15 @@
 #include <ATen/ops/randperm.h>
 #include <ATen/ops/searchsorted.h>
 #include <ATen/ops/stack.h>
+#include <ATen/ops/sum.h>
 #include <ATen/ops/where.h>
 #include <ATen/ops/zeros.h>
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
+#include "attention/kmeans_cpu.h"
 #include "attention/shape_text.h"
 #include "core/check.h"
 
@@ -58,9 +63,42 @@ at::Generator seeded_cpu_generator(std::uint64_t seed) {
   return at::make_generator<at::CPUGeneratorImpl>(seed);
 }
 
-// Rows of x [N, S, D] at idx [N, C] -> [N, C, D].
+// Rows of x [N, S, D] at idx [N, C] -> [N, C, D] (index_select on the flattened rows is several
+// times faster than gather with an expanded index).
 at::Tensor gather_rows(const at::Tensor& x, const at::Tensor& idx) {
-  return x.gather(1, idx.unsqueeze(-1).expand({idx.size(0), idx.size(1), x.size(2)}));
+  const std::int64_t n = x.size(0), s = x.size(1), d = x.size(2);
+  const at::Tensor flat = (idx + at::arange(n, idx.options()).unsqueeze(1) * s).reshape({-1});
+  return x.reshape({n * s, d}).index_select(0, flat).view({n, idx.size(1), d});
+}
+
+// Per-cluster sums of x and token counts for labels: [N, C, D] fp32 and [N, C] int64.
+std::pair<at::Tensor, at::Tensor> cluster_sums(const at::Tensor& xf, const at::Tensor& labels,
+                                               std::int64_t k) {
+  const std::int64_t n = xf.size(0), s = xf.size(1), d = xf.size(2);
+  if (xf.device().is_cpu()) return cluster_sums_cpu(xf.contiguous(), labels.contiguous(), k);
+  // Flatten (problem, cluster) so one index_add_ sums every problem at once.
+  const at::Tensor flat = (labels + at::arange(n, labels.options()).unsqueeze(1) * k).reshape({n * s});
+  at::Tensor sums = at::zeros({n * k, d}, xf.options()).index_add_(0, flat, xf.reshape({n * s, d}));
+  at::Tensor counts =
+      at::zeros({n * k}, labels.options()).index_add_(0, flat, at::ones({n * s}, labels.options()));
+  return {sums.view({n, k, d}), counts.view({n, k})};
+}
+
+// Means where a cluster has tokens, else the previous centroid.
+at::Tensor means_or_previous(const at::Tensor& sums, const at::Tensor& counts, const at::Tensor& previous) {
+  const at::Tensor means = sums / counts.clamp_min(1).unsqueeze(-1).to(at::kFloat);
+  return at::where((counts > 0).unsqueeze(-1), means, previous.to(at::kFloat));
+}
+
+// sum_s ||x_s - c_l(s)||^2 = sum ||x||^2 - 2 sum_c c_c . S_c + sum_c n_c ||c_c||^2, from the cluster
+// sums S_c and counts n_c (in fp64, so the cancellation stays harmless): O(C D) instead of O(S D).
+at::Tensor inertia_from_sums(const at::Tensor& xf, const at::Tensor& sums, const at::Tensor& counts,
+                             const at::Tensor& centroids) {
+  const at::Tensor c = centroids.to(at::kDouble);
+  const at::Tensor x2 = at::sum(xf * xf, {1, 2}, false, at::kDouble);
+  const at::Tensor cross = (c * sums.to(at::kDouble)).sum({1, 2});
+  const at::Tensor c2 = (c.pow(2).sum(-1) * counts.to(at::kDouble)).sum(-1);
+  return (x2 - 2 * cross + c2).clamp_min(0).to(at::kFloat);
 }
 
 }  // namespace
@@ -116,15 +154,16 @@ at::Tensor kmeans_assign(const at::Tensor& x, const at::Tensor& centroids) {
   const at::Tensor c = as_fp32(centroids);
   const std::int64_t n = xf.size(0), s = xf.size(1), k = c.size(1);
   // argmin_c ||x - c||^2 = argmin_c (||c||^2 - 2 x.c): one batched GEMM per chunk of tokens.
+  if (xf.device().is_cpu()) return nearest_centroid_cpu(xf, c);
+  // argmin_c ||x - c||^2 = argmin_c (||c||^2 - 2 x.c): one batched GEMM per chunk of tokens.
   const at::Tensor c_norm = c.pow(2).sum(-1).unsqueeze(1);  // [N, 1, C]
-  const at::Tensor c_t = c.transpose(1, 2);                 // [N, D, C]
+  const at::Tensor c_t = c.transpose(1, 2).mul(-2.0);       // [N, D, C]
   const std::int64_t rows =
       std::clamp<std::int64_t>(kAssignChunkElements / std::max<std::int64_t>(1, n * k), 1, s);
   at::Tensor labels = at::empty({n, s}, xf.options().dtype(at::kLong));
   for (std::int64_t r0 = 0; r0 < s; r0 += rows) {
     const std::int64_t r = std::min(rows, s - r0);
-    const at::Tensor dist = at::baddbmm(c_norm, xf.narrow(1, r0, r), c_t, /*beta=*/1, /*alpha=*/-2);
-    labels.narrow(1, r0, r).copy_(at::argmin(dist, -1));
+    labels.narrow(1, r0, r).copy_(at::argmin(at::bmm(xf.narrow(1, r0, r), c_t).add_(c_norm), -1));
   }
   return labels;
 }
@@ -133,18 +172,12 @@ KMeansUpdate kmeans_update(const at::Tensor& x, const at::Tensor& labels, const 
   check_points(x, "x");
   check_labels(x, labels);
   check_centroids(x, previous, "previous centroids");
-  const at::Tensor xf = as_fp32(x);
-  const std::int64_t n = xf.size(0), s = xf.size(1), d = xf.size(2), k = previous.size(1);
-  // Flatten (problem, cluster) so one index_add_ sums every problem at once.
-  const at::Tensor flat = (labels + at::arange(n, labels.options()).unsqueeze(1) * k).reshape({n * s});
-  at::Tensor sums = at::zeros({n * k, d}, xf.options()).index_add_(0, flat, xf.reshape({n * s, d}));
-  at::Tensor sizes =
-      at::zeros({n * k}, labels.options()).index_add_(0, flat, at::ones({n * s}, labels.options()));
-  sums = sums.view({n, k, d});
-  sizes = sizes.view({n, k});
-  const at::Tensor nonempty = (sizes > 0).unsqueeze(-1);
-  const at::Tensor means = sums / sizes.clamp_min(1).unsqueeze(-1).to(at::kFloat);
-  return {at::where(nonempty, means, as_fp32(previous)), sizes};
+  if (labels.device().is_cpu() && labels.numel() > 0) {  // (on a GPU this check would sync)
+    SVG2_CHECK(labels.min().item<std::int64_t>() >= 0 && labels.max().item<std::int64_t>() < previous.size(1),
+               "k-means: labels must lie in [0, {})", previous.size(1));
+  }
+  const auto [sums, counts] = cluster_sums(as_fp32(x), labels, previous.size(1));
+  return {means_or_previous(sums, counts, previous), counts};
 }
 
 at::Tensor kmeans_inertia(const at::Tensor& x, const at::Tensor& labels, const at::Tensor& centroids) {
@@ -160,20 +193,17 @@ KMeansResult kmeans(const at::Tensor& x, const at::Tensor& init, int iterations)
   check_centroids(x, init, "initial centroids");
   SVG2_CHECK(iterations >= 0, "k-means: iterations must be >= 0, got {}", iterations);
   const at::Tensor xf = as_fp32(x);
+  const std::int64_t k = init.size(1);
   KMeansResult r;
   r.centroids = as_fp32(init);
-  if (iterations == 0) {
-    // Labels against the given centroids, which stay as they are (a zero-iteration warm call).
+  at::Tensor sums;
+  // iterations = 0 only assigns: labels and sizes for the given centroids, which stay as they are.
+  for (int it = 0; it < std::max(iterations, 1); ++it) {
     r.labels = kmeans_assign(xf, r.centroids);
-    r.sizes = kmeans_update(xf, r.labels, r.centroids).sizes;
+    std::tie(sums, r.sizes) = cluster_sums(xf, r.labels, k);
+    if (iterations > 0) r.centroids = means_or_previous(sums, r.sizes, r.centroids);
   }
-  for (int it = 0; it < iterations; ++it) {
-    r.labels = kmeans_assign(xf, r.centroids);
-    KMeansUpdate u = kmeans_update(xf, r.labels, r.centroids);
-    r.centroids = std::move(u.centroids);
-    r.sizes = std::move(u.sizes);
-  }
-  r.inertia = kmeans_inertia(xf, r.labels, r.centroids);
+  r.inertia = inertia_from_sums(xf, sums, r.sizes, r.centroids);
   return r;
 }
 

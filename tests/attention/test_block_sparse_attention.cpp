@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "attention/block_sparse_attention.h"
+#include "attention/permutation.h"
 #include "svg2/error.h"
 
 namespace svg2::attention {
@@ -48,6 +49,34 @@ TEST(BlockSparseAttention, OnlineSoftmaxAcrossSmallChunks) {
         block_sparse_attention_cpu(c.q, c.k, c.v, c.mask, c.q_sizes, c.k_sizes, std::nullopt, chunk);
     EXPECT_TRUE(at::allclose(fast, ref, 1e-4, 1e-5)) << "chunk " << chunk;
   }
+}
+
+TEST(BlockSparseAttention, PermutingCpuPathEqualsPermuteAttendInverse) {
+  const Case c = random_case(8, 2, 80, 8, 6, 9, 0.5);
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(9);
+  // Labels consistent with the sizes: cluster j holds sizes[j] tokens, scattered by a random order.
+  const auto labels_for = [&](const at::Tensor& sizes) {
+    std::vector<at::Tensor> rows;
+    for (std::int64_t p = 0; p < sizes.size(0); ++p) {
+      const at::Tensor sorted = at::repeat_interleave(at::arange(sizes.size(1)), sizes[p]);
+      rows.push_back(sorted.index_select(0, at::randperm(sorted.size(0), gen, at::kLong)));
+    }
+    return at::stack(rows);
+  };
+  const at::Tensor qp = cluster_permutation(labels_for(c.q_sizes)),
+                   kp = cluster_permutation(labels_for(c.k_sizes));
+  const at::Tensor expected = inverse_permute_tokens(
+      block_sparse_attention_reference(permute_tokens(c.q, qp), permute_tokens(c.k, kp),
+                                       permute_tokens(c.v, kp), c.mask, c.q_sizes, c.k_sizes),
+      qp);
+  for (std::int64_t chunk : {0, 5}) {
+    const at::Tensor fused = block_sparse_attention_cpu_permuting(c.q, c.k, c.v, qp, kp, c.mask, c.q_sizes,
+                                                                  c.k_sizes, std::nullopt, chunk);
+    EXPECT_TRUE(at::allclose(fused, expected, 1e-4, 1e-5)) << "chunk " << chunk;
+  }
+  EXPECT_THROW(block_sparse_attention_cpu_permuting(c.q, c.k, c.v, qp.narrow(1, 0, 5), kp, c.mask, c.q_sizes,
+                                                    c.k_sizes),
+               svg2::Error);
 }
 
 TEST(BlockSparseAttention, FullMaskEqualsDense) {
