@@ -1,7 +1,9 @@
 // Batched Lloyd k-means: assignment on tensor cores, stable radix sort of (problem, label), and a
 // deterministic segmented-mean centroid update. See svg2k/kmeans.h.
+#include <cstdlib>
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_scan.cuh>
+#include <string>
 
 #include "device_common.cuh"
 #include "hopper_primitives.cuh"
@@ -375,7 +377,7 @@ template <int D>
 __global__ void __launch_bounds__(256) kmeans_update_kernel(const UpdateParams p) {
   constexpr int kWarps = 8;
   constexpr int kPerLane = D / 32;
-  constexpr int kUnroll = 4;
+  constexpr int kUnroll = 8;  // rows in flight per warp: the gather is latency-bound
   __shared__ float partial[kWarps][D];
   __shared__ float norm_partial[kWarps];
 
@@ -517,7 +519,10 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  sort_inputs ? w.keys_in : nullptr,
                  sort_inputs ? w.values_in : nullptr,
                  sizes};
-  if (current_device_arch() == 90) {
+  // SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too (developer switch).
+  const char* choice = std::getenv("SVG2K_KMEANS_ASSIGN");
+  const std::string variant = choice ? choice : "";
+  if (current_device_arch() == 90 && variant != "mma") {
     const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
     if (s.dim == 128) {
       constexpr int smem = AssignHopperTile<128>::kSmemBytes;

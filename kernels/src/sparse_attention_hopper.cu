@@ -32,6 +32,14 @@ namespace {
 
 #if SVG2K_HOPPER_ENABLED
 
+// The value, hidden from the optimizer: descriptors derived from it are rebuilt each iteration (a
+// few integer ops) instead of being hoisted out of the loop, where eight loop-invariant 64-bit
+// Q descriptors overflowed the 168-register budget and were spilled and reloaded every tile.
+__device__ __forceinline__ std::uint32_t opaque(std::uint32_t v) {
+  asm volatile("" : "+r"(v));
+  return v;
+}
+
 template <int D>
 __device__ __forceinline__ void softmax_tile(float (&s)[64], float (&o)[D / 2], float (&row_max)[2],
                                              float (&row_sum)[2], std::uint32_t (&pf)[8][4], int tile,
@@ -211,7 +219,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const A
     fence_proxy_async_shared();
     if (PingPong) named_barrier_sync(my_bar, 256);
     wgmma_fence();
-    issue_qk<D>(s, q_rows, sK);
+    issue_qk<D>(s, opaque(q_rows), sK);
     wgmma_commit();
     if (PingPong) named_barrier_arrive(other_bar, 256);
     wgmma_wait<0>();
@@ -232,7 +240,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const A
       fence_registers(o);
       mbarrier_arrive(empty_bar + 8 * prev);
       wgmma_fence();
-      issue_qk<D>(s, q_rows, sK + stage * T::kKVBytes);
+      issue_qk<D>(s, opaque(q_rows), sK + stage * T::kKVBytes);
       wgmma_commit();
       if (PingPong) named_barrier_arrive(other_bar, 256);
       wgmma_wait<0>();
