@@ -1,0 +1,144 @@
+// The DiT on CUDA (label gpu; skipped without a device): bf16 numerics against the fp32 CPU
+// forward, the fused GELU epilogue, block-wise CPU offload (same result, less device memory),
+// determinism, and random weights made on the device.
+#include <gtest/gtest.h>
+
+#include <ATen/Context.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/equal.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/gelu.h>
+#include <ATen/ops/linear.h>
+#include <ATen/ops/randn.h>
+#include <c10/core/InferenceMode.h>
+
+#include "core/device.h"
+#include "dit_test_support.h"
+#include "models/wan/dit.h"
+#include "models/wan/dit_weights.h"
+#include "pipeline/device_memory.h"
+
+using namespace svg2;
+using namespace svg2::wan;
+
+namespace {
+
+const c10::Device kCuda(c10::kCUDA, 0);
+
+bool have_cuda() {
+  return svg2::cuda_available();
+}
+
+#define REQUIRE_CUDA() \
+  if (!have_cuda()) GTEST_SKIP() << "no CUDA device"
+
+// Copies every parameter of `from` into a fresh model on `device` / `dtype`.
+WanDiT clone_to(WanDiT& from, const c10::Device& device, c10::ScalarType dtype) {
+  WanDiT to(from->config());
+  auto params = from->named_parameters();
+  load_dit_weights(
+      *to,
+      [&params](const std::string& key, c10::ScalarType dt, const c10::Device& dev) {
+        return params[key].to(dev, dt);
+      },
+      device, dtype);
+  return to;
+}
+
+}  // namespace
+
+TEST(DiTGpu, Bf16ForwardTracksFp32Reference) {
+  REQUIRE_CUDA();
+  auto cpu = make_random_dit(test::tiny_dit_config(4), c10::Device(c10::kCPU), c10::kFloat, 11);
+  auto gpu = clone_to(cpu, kCuda, c10::kBFloat16);
+  at::manual_seed(0);
+  const auto latents = at::randn({2, 16, 5, 8, 12});
+  const auto context = at::randn({2, 20, 64});
+  const auto t = at::full({2}, 800.0);
+  c10::InferenceMode guard;
+  const auto ref = cpu->forward(latents, t, context);
+  const auto out = gpu->forward(latents.to(kCuda), t, context.to(kCuda));
+  EXPECT_EQ(out.scalar_type(), at::kFloat);
+  const double err = test::max_relative_error(out.cpu(), ref);
+  std::cout << "[ gpu ] bf16 CUDA vs fp32 CPU forward: max rel err " << err << "\n";
+  EXPECT_LT(err, 3e-2);
+  // fp32 on CUDA is a parity-grade forward too (TF32 off by default).
+  auto gpu32 = clone_to(cpu, kCuda, c10::kFloat);
+  const double err32 =
+      test::max_relative_error(gpu32->forward(latents.to(kCuda), t, context.to(kCuda)).cpu(), ref);
+  std::cout << "[ gpu ] fp32 CUDA vs fp32 CPU forward: max rel err " << err32 << "\n";
+  EXPECT_LT(err32, 1e-3);
+}
+
+TEST(DiTGpu, FusedGeluEpilogueIsTheTanhApproximation) {
+  REQUIRE_CUDA();
+  GeluMlp mlp;
+  at::manual_seed(1);
+  mlp->fc1->weight.set_data(at::randn({384, 256}, at::TensorOptions().device(kCuda).dtype(at::kBFloat16)) *
+                            0.06);
+  mlp->fc1->bias.set_data(at::randn({384}, at::TensorOptions().device(kCuda).dtype(at::kBFloat16)));
+  mlp->fc2->weight.set_data(at::randn({256, 384}, at::TensorOptions().device(kCuda).dtype(at::kBFloat16)) *
+                            0.05);
+  mlp->fc2->bias.set_data(at::randn({256}, at::TensorOptions().device(kCuda).dtype(at::kBFloat16)));
+  const auto x = at::randn({2, 1000, 256}, at::TensorOptions().device(kCuda).dtype(at::kBFloat16));
+  c10::InferenceMode guard;
+  const auto fused = mlp->forward(x).to(at::kFloat);
+  const auto hidden = at::gelu(
+      at::linear(x.to(at::kFloat), mlp->fc1->weight.to(at::kFloat), mlp->fc1->bias.to(at::kFloat)), "tanh");
+  const auto tanh_ref = at::linear(hidden, mlp->fc2->weight.to(at::kFloat), mlp->fc2->bias.to(at::kFloat));
+  const auto hidden_erf =
+      at::gelu(at::linear(x.to(at::kFloat), mlp->fc1->weight.to(at::kFloat), mlp->fc1->bias.to(at::kFloat)));
+  const auto erf_ref = at::linear(hidden_erf, mlp->fc2->weight.to(at::kFloat), mlp->fc2->bias.to(at::kFloat));
+  const double err_tanh = test::max_relative_error(fused, tanh_ref);
+  const double err_erf = test::max_relative_error(fused, erf_ref);
+  std::cout << "[ gpu ] fused GELU MLP vs tanh: " << err_tanh << ", vs erf: " << err_erf << "\n";
+  EXPECT_LT(err_tanh, 2e-2);
+}
+
+TEST(DiTGpu, BlockOffloadGivesTheSameResultWithLessMemory) {
+  REQUIRE_CUDA();
+  auto cfg = test::tiny_dit_config(6);
+  cfg.dim = 1024;
+  cfg.num_heads = 8;
+  cfg.ffn_dim = 4096;
+  auto model = make_random_dit(cfg, kCuda, c10::kBFloat16, 3);
+  at::manual_seed(2);
+  const auto opts = at::TensorOptions().device(kCuda);
+  const auto latents = at::randn({2, 16, 3, 8, 8}, opts);
+  const auto context = at::randn({2, 12, 64}, opts);
+  const auto t = at::full({2}, 500.0);
+  c10::InferenceMode guard;
+  const auto resident = model->forward(latents, t, context);
+  pipeline::synchronize(kCuda);
+  const auto before = pipeline::allocated_device_memory(kCuda);
+  model->enable_block_offload();
+  pipeline::synchronize(kCuda);
+  const auto offloaded_mem = pipeline::allocated_device_memory(kCuda);
+  const auto a = model->forward(latents, t, context);
+  const auto b = model->forward(latents, t, context);  // block 0 prefetched by the previous call
+  EXPECT_TRUE(at::equal(a, resident));
+  EXPECT_TRUE(at::equal(b, resident));
+  std::cout << "[ gpu ] allocated: resident " << before / (1 << 20) << " MiB, offloaded "
+            << offloaded_mem / (1 << 20) << " MiB\n";
+  // 6 blocks of ~12.6M bf16 params (25 MiB each) leave the device.
+  EXPECT_LT(offloaded_mem, before - 100 * (1 << 20));
+  model->disable_block_offload();
+  EXPECT_TRUE(at::equal(model->forward(latents, t, context), resident));
+}
+
+TEST(DiTGpu, DeterministicForwardAndRandomWeights) {
+  REQUIRE_CUDA();
+  auto a = make_random_dit(test::tiny_dit_config(), kCuda, c10::kBFloat16, 9);
+  auto b = make_random_dit(test::tiny_dit_config(), kCuda, c10::kBFloat16, 9);
+  for (const auto& item : a->named_parameters()) {
+    EXPECT_TRUE(item.value().is_cuda()) << item.key();
+    EXPECT_TRUE(at::equal(item.value(), b->named_parameters()[item.key()])) << item.key();
+  }
+  at::manual_seed(4);
+  const auto opts = at::TensorOptions().device(kCuda);
+  const auto latents = at::randn({2, 16, 3, 6, 10}, opts);
+  const auto context = at::randn({2, 7, 64}, opts);
+  c10::InferenceMode guard;
+  const auto t = at::full({2}, 999.0);
+  EXPECT_TRUE(at::equal(a->forward(latents, t, context), a->forward(latents, t, context)));
+}
