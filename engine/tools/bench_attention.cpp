@@ -234,7 +234,9 @@ BenchAttentionResult run_bench_attention(const BenchAttentionOptions& options) {
   r.timing = fmt::format(
       "CUDA events on one stream, median of {} after {} warm-up; bf16; k-means warm ({} iterations each for "
       "Q and K, "
-      "after {} cold iterations); fixed-density selection; permutations fused into the attention kernel",
+      "after {} cold iterations); fixed-density selection; K and V gathered into cluster order first (perm), "
+      "Q's gather and the "
+      "output's inverse scatter fused into the attention kernel",
       o.repeats, o.warmup, o.kmeans_iterations, o.kmeans_cold_iterations);
   for (const BenchAttentionShape& s : o.shapes) {
     auto rows = attention::cuda::bench_shape_cuda(s, o, &r.dense_backend);

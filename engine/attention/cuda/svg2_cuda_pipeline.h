@@ -1,8 +1,9 @@
 #pragma once
 // The SVG2 stages on the GPU, over the kernels library, for LibTorch tensors: k-means of Q and K,
-// block selection, block-sparse attention (permutations fused). Buffers live in one device arena
-// that grows rarely and never per call; every launch goes to the current CUDA stream and nothing
-// synchronizes the host, so the stages can be captured in a CUDA graph once the arena is sized.
+// block selection, K/V gather into cluster order, block-sparse attention (Q gather and output
+// scatter fused). Buffers live in one device arena that grows rarely and never per call; every
+// launch goes to the current CUDA stream and nothing synchronizes the host, so the stages can be
+// captured in a CUDA graph once the arena is sized.
 // Used by the CUDA backend, the GPU tests and `svg2 bench attention`.
 #include <ATen/core/Tensor.h>
 
