@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "core/device.h"
+#include "device_stats.h"
 #include "models/wan/dit_weights.h"
-#include "pipeline/device_memory.h"
 
 using namespace svg2;
 
@@ -37,10 +37,10 @@ double time_ms(const std::function<void()>& fn, int iters, int warmup = 1) {
   for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> t;
   for (int i = 0; i < iters; ++i) {
-    pipeline::synchronize(kCuda);
+    test::synchronize(kCuda);
     const auto start = std::chrono::steady_clock::now();
     fn();
-    pipeline::synchronize(kCuda);
+    test::synchronize(kCuda);
     t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(t.begin(), t.end());
@@ -83,17 +83,17 @@ int main(int argc, char** argv) {
   const auto bf16 = at::TensorOptions().device(kCuda).dtype(at::kBFloat16);
   c10::InferenceMode guard;
 
-  pipeline::reset_peak_device_memory(kCuda);
+  test::reset_peak_bytes(kCuda);
   auto model = wan::make_random_dit(cfg, kCuda, c10::kBFloat16, 1);
   if (offload) model->enable_block_offload();
-  pipeline::synchronize(kCuda);
-  const auto weights_bytes = pipeline::allocated_device_memory(kCuda);
+  test::synchronize(kCuda);
+  const auto weights_bytes = test::allocated_bytes(kCuda);
   const auto latents = at::randn({batch, cfg.in_dim, f, h, w}, at::TensorOptions().device(kCuda));
   const auto context = at::randn({batch, cfg.text_len, cfg.text_dim}, bf16);
   const auto t = at::full({batch}, 900.0);
-  pipeline::reset_peak_device_memory(kCuda);
+  test::reset_peak_bytes(kCuda);
   const double forward_ms = time_ms([&] { model->forward(latents, t, context); }, iters);
-  const auto peak = pipeline::peak_device_memory(kCuda);
+  const auto peak = test::peak_bytes(kCuda);
 
   // The same attention calls alone: q/k/v as the model passes them ([B,H,S,d] views of [B,S,H,d]).
   double attention_ms = 0;
@@ -144,7 +144,6 @@ int main(int argc, char** argv) {
   }
   const double other_ms = forward_ms - attention_ms - gemm_ms;
   nlohmann::json r = {{"arch", arch},
-                      {"device", pipeline::device_display_name(kCuda)},
                       {"size", std::to_string(width) + "x" + std::to_string(height)},
                       {"frames", frames},
                       {"batch", batch},

@@ -13,10 +13,10 @@
 #include <c10/core/InferenceMode.h>
 
 #include "core/device.h"
+#include "device_stats.h"
 #include "dit_test_support.h"
 #include "models/wan/dit.h"
 #include "models/wan/dit_weights.h"
-#include "pipeline/device_memory.h"
 
 using namespace svg2;
 using namespace svg2::wan;
@@ -109,11 +109,11 @@ TEST(DiTGpu, BlockOffloadGivesTheSameResultWithLessMemory) {
   const auto t = at::full({2}, 500.0);
   c10::InferenceMode guard;
   const auto resident = model->forward(latents, t, context);
-  pipeline::synchronize(kCuda);
-  const auto before = pipeline::allocated_device_memory(kCuda);
+  test::synchronize(kCuda);
+  const auto before = test::allocated_bytes(kCuda);
   model->enable_block_offload();
-  pipeline::synchronize(kCuda);
-  const auto offloaded_mem = pipeline::allocated_device_memory(kCuda);
+  test::synchronize(kCuda);
+  const auto offloaded_mem = test::allocated_bytes(kCuda);
   const auto a = model->forward(latents, t, context);
   const auto b = model->forward(latents, t, context);  // block 0 prefetched by the previous call
   EXPECT_TRUE(at::equal(a, resident));
