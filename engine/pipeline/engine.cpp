@@ -248,6 +248,11 @@ void Engine::wait_idle() {
       lock, [this] { return impl_->queue.empty() && impl_->running == 0 && impl_->pending_cancel.empty(); });
 }
 
+TelemetryOptions Engine::telemetry_options() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->telemetry;
+}
+
 void Engine::release_models() {
   std::lock_guard pipeline_lock(impl_->pipeline_mu);
   impl_->pipeline.release_models();

@@ -18,7 +18,7 @@ namespace svg2 {
 using JobId = std::uint64_t;
 
 struct StepProgress {
-  int step = 0;   // 1-based: steps finished
+  int step = 0;  // 1-based: steps finished
   int total = 0;
   double it_per_s = 0;
   double eta_s = 0;
@@ -31,22 +31,22 @@ struct RenderTimings {
   double total_ms = 0;
   double load_ms = 0;
   double text_encode_ms = 0;
-  double denoise_ms = 0;     // all sampler steps (DiT + scheduler)
-  double dit_ms = 0;         // DiT forwards only
-  double attention_ms = 0;   // self-attention only (measured when telemetry stage times are on)
+  double denoise_ms = 0;    // all sampler steps (DiT + scheduler)
+  double dit_ms = 0;        // DiT forwards only
+  double attention_ms = 0;  // self-attention only (measured when telemetry stage times are on)
   double vae_decode_ms = 0;
   std::vector<double> step_ms;
   std::int64_t peak_memory_bytes = 0;  // device peak (CUDA) or 0 when unknown
 
   // --- added by the pipeline ---
-  std::vector<double> dit_step_ms;   // DiT forwards of each step
-  std::vector<bool> step_sparse;     // whether the step ran sparse attention (after dense warm-up)
+  std::vector<double> dit_step_ms;  // DiT forwards of each step
+  std::vector<bool> step_sparse;    // whether the step ran sparse attention (after dense warm-up)
   // Device peak per stage (CUDA; 0 elsewhere): text encode, sampler loop, VAE decode.
   std::int64_t text_peak_memory_bytes = 0, denoise_peak_memory_bytes = 0, decode_peak_memory_bytes = 0;
   // Phase breakdown (the speed readout of the app and `svg2 bench e2e`). Attention phases come
   // from the attention telemetry's stage times and are 0 unless stage times were measured.
-  double dense_steps_ms = 0;       // steps that ran all-dense attention (warm-up)
-  double sparse_steps_ms = 0;      // steps with sparse layers
+  double dense_steps_ms = 0;   // steps that ran all-dense attention (warm-up)
+  double sparse_steps_ms = 0;  // steps with sparse layers
   double kmeans_ms = 0, selection_ms = 0, permute_ms = 0;
   double sparse_attention_ms = 0;  // block-sparse attention kernels
   double dense_attention_ms = 0;   // dense self-attention calls (dense steps and dense layers)
@@ -55,22 +55,22 @@ struct RenderTimings {
 };
 
 struct DensityStats {
-  double mean_density = 1.0;    // over sparse calls (dense calls count as 1 in overall)
-  double overall_density = 1.0; // over all self-attention calls of the render
+  double mean_density = 1.0;     // over sparse calls (dense calls count as 1 in overall)
+  double overall_density = 1.0;  // over all self-attention calls of the render
   int sparse_calls = 0, dense_calls = 0;
 };
 
 struct RenderResult {
-  RenderParams params;   // fully resolved (defaults filled in)
+  RenderParams params;  // fully resolved (defaults filled in)
   Video video;
   RenderTimings timings;
   DensityStats density;
   std::string sidecar_json;  // params + timings + density, as written next to the clip
   // --- added by the pipeline ---
-  JobId job_id = 0;          // the engine's id of this render
-  std::string device;        // "cpu", "cuda:0"
-  std::string dtype;         // compute dtype: "fp32", "bf16", "fp16"
-  std::string device_name;   // e.g. "NVIDIA H100 80GB HBM3" or "CPU"
+  JobId job_id = 0;         // the engine's id of this render
+  std::string device;       // "cpu", "cuda:0"
+  std::string dtype;        // compute dtype: "fp32", "bf16", "fp16"
+  std::string device_name;  // e.g. "NVIDIA H100 80GB HBM3" or "CPU"
 };
 
 class JobEvents {
@@ -118,6 +118,7 @@ class Engine {
   void wait_idle();
   // Drop cached models and free device memory (the next job loads again).
   void release_models();
+  TelemetryOptions telemetry_options() const;
 
  private:
   struct Impl;
