@@ -66,9 +66,14 @@ bool StepBudget::another_fits(int steps_done_now) {
   const int done_here = steps_done_now - start_steps_;
   const double t = elapsed();
   if (done_here <= 0) return t < budget_s_;
-  const double per_step = t / done_here;
-  // After a few steps (first ones include warm-up costs), fix the schedule to what fits.
-  if (!decided_ && done_here >= 20) {
+  // The first steps pay one-off costs (CUDA context, cuBLAS/cuDNN heuristics, allocator growth):
+  // measured on the H200 they made the first 20 steps ~2x slower than the rest, so the rate is
+  // taken over the steps after them.
+  constexpr int kWarmupSteps = 10, kMeasuredSteps = 20;
+  if (done_here == kWarmupSteps) warm_t_ = t;
+  const bool measured = warm_t_ >= 0 && done_here > kWarmupSteps;
+  const double per_step = measured ? (t - warm_t_) / (done_here - kWarmupSteps) : t / done_here;
+  if (!decided_ && done_here >= kWarmupSteps + kMeasuredSteps) {
     decided_ = true;
     const int fits = steps_done_now + static_cast<int>((budget_s_ - t) / per_step);
     total_ = std::max(steps_done_now + 1, std::min(total_, fits));

@@ -65,6 +65,7 @@ class StepBudget {
   int total_;
   int start_steps_;
   bool decided_ = false;
+  double warm_t_ = -1;  // elapsed seconds when the warm-up steps were done
 };
 
 // Appends one JSON line to the stage's loss log.

@@ -40,7 +40,7 @@ struct TextTrainOptions {
   int vocab_size = 256;        // upper bound; a small corpus yields fewer pieces
   int corpus_prompts = 20000;  // training-split prompts the tokenizer learns from
   int d_model = 128, num_layers = 2, num_heads = 2, d_kv = 64, d_ff = 256, num_buckets = 32;
-  int text_len = 32;  // context rows the DiT sees (prompts are shorter)
+  int text_len = 48;  // context rows the DiT sees (the longest template prompt has 39 tokens)
   std::uint64_t seed = 1;
 };
 

@@ -50,9 +50,10 @@ GeluMlpImpl::GeluMlpImpl() {
 
 at::Tensor GeluMlpImpl::forward(const at::Tensor& x) const {
   at::Tensor hidden;
-  if (x.is_cuda()) {
+  if (x.is_cuda() && !at::GradMode::is_enabled()) {
     // cuBLASLt GELU epilogue (tanh approximation): saves a full pass over the [tokens, ffn]
-    // activation. Not on the CPU, where _addmm_activation applies the exact (erf) GELU.
+    // activation. Not on the CPU, where _addmm_activation applies the exact (erf) GELU, and not
+    // while training (svg2 train dit): _addmm_activation has no derivative.
     auto sizes = x.sizes().vec();
     hidden = at::_addmm_activation(fc1->bias, x.reshape({-1, x.size(-1)}), fc1->weight.t(), 1, 1,
                                    /*use_gelu=*/true);

@@ -1,6 +1,7 @@
 #include "models/wan/rope.h"
 
 #include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/cos.h>
@@ -71,6 +72,8 @@ at::Tensor apply_rope(const at::Tensor& x, const RopeTables& tables) {
   const auto d = x.size(3);
   // (x[2j], x[2j+1]) -> (x[2j+1], x[2j])
   auto swapped = x.unflatten(-1, {d / 2, 2}).flip(-1).flatten(-2);
+  // Training (svg2 train dit) differentiates through RoPE; out= ops do not support autograd.
+  if (at::GradMode::is_enabled() && x.requires_grad()) return x * tables.cos + swapped * tables.sin;
   auto out = at::empty_like(x, at::MemoryFormat::Contiguous);
   at::mul_out(out, x, tables.cos);
   out.addcmul_(swapped, tables.sin);
