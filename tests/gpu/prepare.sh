@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DEST="$ROOT/.gpu/deps"
 PKGS=(nlohmann-json3-dev libcli11-dev libspdlog-dev libspdlog1.10 libfmt-dev libfmt9 libgtest-dev
       libgmock-dev libbenchmark-dev libbenchmark1debian libsentencepiece-dev libsentencepiece0
-      libprotobuf-lite32)
+      libprotobuf-lite32 pkgconf-bin libpkgconf3)  # pkgconf: for a build there if its image has none
 if [ -f "$DEST/.done" ]; then
   echo "[gpu-prepare] $DEST ready"
 else
