@@ -41,9 +41,9 @@ int64_t UMT5Config::parameter_count() const {
 
 std::string UMT5Config::describe() const {
   return fmt::format(
-      "umT5 encoder: d_model {}, {} layers, {} heads x {}, d_ff {}, vocab {}, {} buckets ({:.3f} B params)",
+      "umT5 encoder: d_model {}, {} layers, {} heads x {}, d_ff {}, vocab {}, {} buckets ({:.1f} M params)",
       d_model, num_layers, num_heads, d_kv, d_ff, vocab_size, num_buckets,
-      static_cast<double>(parameter_count()) * 1e-9);
+      static_cast<double>(parameter_count()) * 1e-6);
 }
 
 UMT5Config detect_umt5_config(const std::map<std::string, std::vector<int64_t>>& shapes) {

@@ -7,6 +7,7 @@
 #include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "io/checkpoint.h"
@@ -63,6 +64,7 @@ void expect_encoder_matches(const test::fs::path& weights) {
     const at::Tensor expected = ref.tensors.load("context_" + std::to_string(i));
     ASSERT_EQ(contexts[i].sizes(), expected.sizes()) << "prompt " << i;
     const double err = max_rel_error(contexts[i], expected);
+    std::printf("[parity] umT5 context %zu (%s): max rel error %.2e\n", i, weights.filename().c_str(), err);
     EXPECT_LE(err, 1e-4) << "prompt " << i << " (" << weights.filename() << ")";
   }
 
@@ -72,7 +74,9 @@ void expect_encoder_matches(const test::fs::path& weights) {
       encoder.encoder()->forward(ref.tensors.load("ids_batch"), ref.tensors.load("mask_batch"));
   const at::Tensor expected = ref.tensors.load("hidden_batch");
   ASSERT_EQ(hidden.sizes(), expected.sizes());
-  EXPECT_LE(max_rel_error(hidden, expected), 1e-4);
+  const double err = max_rel_error(hidden, expected);
+  std::printf("[parity] umT5 512-wide batch (%s): max rel error %.2e\n", weights.filename().c_str(), err);
+  EXPECT_LE(err, 1e-4);
 }
 
 }  // namespace
