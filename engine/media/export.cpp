@@ -101,7 +101,7 @@ ExportResult export_video(const Video& video, const std::string& path, const Exp
     result.codec = "png";
     result.bytes =
         media::write_png_sequence(video, options.first_frame, result.frames, target, options.progress);
-    log_info("exported {} frames as PNG to '{}'", result.frames, target);
+    log_debug("exported {} frames as PNG to '{}'", result.frames, target);
     return result;
   }
   SVG2_CHECK(!fs::is_directory(target_path, ec), "cannot export to '{}': it is a folder", target);
@@ -125,8 +125,8 @@ ExportResult export_video(const Video& video, const std::string& path, const Exp
   result.height = outcome.height;
   result.padded = outcome.padded;
   result.bytes = size_on_disk(target_path);
-  log_info("exported {} frames {}x{} at {} fps as {} ({}) to '{}', {} bytes", result.frames, result.width,
-           result.height, fps, to_string(format), result.codec, target, result.bytes);
+  log_debug("exported {} frames {}x{} at {} fps as {} ({}) to '{}', {} bytes", result.frames, result.width,
+            result.height, fps, to_string(format), result.codec, target, result.bytes);
   return result;
 #else
   (void)quality;

@@ -110,6 +110,21 @@ struct ClipFiles {
 // it holds no clip.
 ClipFiles find_clip_files(const std::string& path);
 
+// What a render's JSON sidecar says, read tolerantly: missing keys keep their defaults, and an
+// unreadable sidecar only logs a warning. Keys: params.attention.mode, timings.dit_ms,
+// timings.total_ms, density.mean_density, video.fps (seconds/plain numbers are accepted too).
+struct ClipSummary {
+  std::string attention;    // "dense", "svg2", "block-topk", ... or empty when unknown
+  double dit_seconds = -1;  // -1 = unknown
+  double total_seconds = -1;
+  double density = -1;  // mean density of the sparse attention calls; -1 = unknown
+  double fps = 0;       // 0 = unknown
+};
+ClipSummary read_clip_summary(const std::string& sidecar_path);
+
+// "Dense", "SVG2", "Block top-k", "SVG1" for the attention modes; `fallback` when unknown.
+std::string attention_label(const std::string& attention, const std::string& fallback);
+
 struct VideoInfo {
   int frames = 0;  // exact count (frames are counted by decoding packets' headers, not guessed)
   int width = 0;

@@ -1,4 +1,5 @@
 // Decoding clips (MP4, WebM, GIF, anything FFmpeg demuxes) into RGB frames.
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -118,6 +119,7 @@ Video ffmpeg_decode(const std::string& path, int max_frames) {
   av::PacketPtr packet = av::alloc_packet();
   av::FramePtr frame = av::alloc_frame();
   av::SwsPtr sws;
+  std::array<int, 5> configured = {-1, -1, -1, -1, -1};
   std::int64_t first_pts = AV_NOPTS_VALUE, end_pts = AV_NOPTS_VALUE;
   const bool is_gif = in.stream->codecpar->codec_id == AV_CODEC_ID_GIF;
   auto want_more = [&] { return max_frames <= 0 || video.frames < max_frames; };
@@ -141,7 +143,12 @@ Video ffmpeg_decode(const std::string& path, int max_frames) {
                  av_get_pix_fmt_name(AVPixelFormat(frame->format))
                      ? av_get_pix_fmt_name(AVPixelFormat(frame->format))
                      : "unknown");
-      set_colorspace(sws.get(), frame.get());
+      const std::array<int, 5> source = {frame->width, frame->height, frame->format, int(frame->colorspace),
+                                         int(frame->color_range)};
+      if (source != configured) {  // set the colour matrix when the source changes, not per frame
+        set_colorspace(sws.get(), frame.get());
+        configured = source;
+      }
       video.rgb.resize(video.frame_bytes() * (video.frames + 1));
       std::uint8_t* dst[1] = {video.frame(video.frames)};
       const int dst_stride[1] = {video.width * 3};
