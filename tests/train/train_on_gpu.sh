@@ -8,7 +8,9 @@
 #          here with FFmpeg/GUI off, stripped, in .gpu/bin/svg2; optional: a run folder from
 #          `svg2 train text --run .gpu/run`
 #   device call: carry [".gpu/deps", ".gpu/bin", ".gpu/run"] (those present),
-#          command: DEADLINE_S=440 bash tests/train/train_on_gpu.sh
+#          command: DEADLINE_S=520 bash tests/train/train_on_gpu.sh   (timeout_s a little above)
+#   env: VAE_S (VAE seconds, default 75), BANK_S (latent bank seconds, 30), SKIP_VAE=1 (run folder
+#        already has a VAE), DIT_ARGS (extra `svg2 train dit` options), SVG2_PRELOAD (see stage())
 #
 # Brings back (under $OUT): model/ (the exported fp16 model folder), train.log, the loss logs.
 set -uo pipefail
@@ -62,6 +64,8 @@ if ! "$SVG2" --version >>"$LOG" 2>&1; then
 fi
 
 # A stage under `timeout`, so a stage that overruns its budget cannot eat the export.
+# SVG2_PRELOAD: a library to LD_PRELOAD into svg2 (the first checkpoint needed one to make two
+# inference-only ops differentiable in an already-built binary; the source is fixed since).
 stage() {
   local limit=$1; shift
   say "== svg2 $* (hard limit ${limit} s)"
