@@ -66,6 +66,8 @@ ImGuiWidget::ImGuiWidget(QWidget* parent) : QOpenGLWidget(parent) {
 }
 
 ImGuiWidget::~ImGuiWidget() {
+  // QOpenGLWidget's destructor destroys the context after this object is gone: no callback then.
+  if (QOpenGLContext* gl = context()) disconnect(gl, nullptr, this, nullptr);
   shutdown();
   ImGui::DestroyContext(imgui_);
 }

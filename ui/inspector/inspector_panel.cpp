@@ -156,7 +156,7 @@ void InspectorPanel::set_sampling(const std::vector<int>& layers, const std::vec
 
 TelemetryOptions InspectorPanel::requested_telemetry() const {
   TelemetryOptions o;
-  o.enabled = isVisible();
+  o.enabled = shown_;
   o.sample_layers = sample_layers_;
   o.sample_heads = sample_heads_;
   return o;
@@ -168,12 +168,14 @@ void InspectorPanel::emit_telemetry_request() {
 
 void InspectorPanel::showEvent(QShowEvent* event) {
   ImGuiWidget::showEvent(event);
+  shown_ = true;
   emit_telemetry_request();
 }
 
 void InspectorPanel::hideEvent(QHideEvent* event) {
   ImGuiWidget::hideEvent(event);
-  emit_telemetry_request();  // isVisible() is false now: telemetry off
+  shown_ = false;
+  emit_telemetry_request();  // a closed panel costs the render nothing
 }
 
 void InspectorPanel::export_view_png(const std::string& path) {

@@ -92,6 +92,7 @@ class InspectorPanel final : public ImGuiWidget {
   char layers_text_[128] = "1";
   char heads_text_[128] = "0,1";
   std::string status_;
+  bool shown_ = false;  // between showEvent and hideEvent: telemetry wanted
   std::unique_ptr<Textures> textures_;
 };
 
