@@ -33,7 +33,7 @@ double allocated_gib() {
   const auto stats = at::getDeviceAllocator(c10::kCUDA)->getDeviceStats(0);
   return static_cast<double>(stats.allocated_bytes[0].current) / kGiB;
 }
-void sync() {
+void sync_device() {
   at::accelerator::synchronizeDevice(0);
 }
 
@@ -84,7 +84,7 @@ TEST(VaeGpu, Decode720p81FramesStreamsInBoundedMemory) {
   Timer t;
   wan::VaeDecodeStats stats;
   vae->decode(z, {}, sink, &stats);
-  sync();
+  sync_device();
   const double untiled_s = t.seconds(), untiled_peak = peak_gib();
   EXPECT_EQ(frames, 81);
   EXPECT_EQ(stats.chunks, 21);
@@ -96,7 +96,7 @@ TEST(VaeGpu, Decode720p81FramesStreamsInBoundedMemory) {
   Timer tt;
   wan::VaeDecodeStats tiled_stats;
   vae->decode(z, tiling, sink, &tiled_stats);
-  sync();
+  sync_device();
   const double tiled_s = tt.seconds(), tiled_peak = peak_gib();
   EXPECT_EQ(frames, 81);
 
@@ -114,7 +114,7 @@ TEST(VaeGpu, Decode720p81FramesStreamsInBoundedMemory) {
   reset_peak();
   Timer te;
   const at::Tensor latents = vae->encode(video);
-  sync();
+  sync_device();
   std::printf("[vae-gpu] encode 81x480x832 -> %s: %.1f s peak %.2f GiB (input video %.2f GiB)\n",
               c10::str(latents.sizes()).c_str(), te.seconds(), peak_gib(),
               static_cast<double>(video.nbytes()) / kGiB);
@@ -134,14 +134,26 @@ TEST(Umt5Gpu, XxlEncodesInBf16) {
     const at::Tensor ids =
         at::randint(4, 256384, {2, len}, at::TensorOptions().dtype(at::kLong).device(kCuda));
     enc->forward(ids);  // warm-up
-    sync();
+    sync_device();
     reset_peak();
     Timer t;
     const at::Tensor h = enc->forward(ids);
-    sync();
+    sync_device();
     std::printf("[umt5-gpu] XXL bf16: weights %.2f GiB; batch 2 x %lld tokens: %.1f ms, peak %.2f GiB\n",
                 weights, static_cast<long long>(len), t.seconds() * 1e3, peak_gib());
     EXPECT_EQ(h.sizes(), (at::IntArrayRef{2, len, 4096}));
     EXPECT_TRUE(at::isfinite(h.to(at::kFloat)).all().item<bool>());
   }
+  // The pipeline parks the encoder on the CPU after encoding: its device memory must come back.
+  const at::Tensor ids = at::randint(4, 256384, {1, 32}, at::TensorOptions().dtype(at::kLong).device(kCuda));
+  const at::Tensor on_gpu = enc->forward(ids).to(at::kCPU);
+  enc->to(at::kCPU);
+  sync_device();
+  std::printf("[umt5-gpu] after moving to the CPU: %.2f GiB allocated (was %.2f)\n", allocated_gib(),
+              weights);
+  EXPECT_LT(allocated_gib(), 0.1 * weights);
+  // Still usable there (bf16 rounding differs between devices, so compare directions).
+  const at::Tensor a = enc->forward(ids.to(at::kCPU)).to(at::kFloat).flatten();
+  const at::Tensor b = on_gpu.to(at::kFloat).flatten();
+  EXPECT_GT((a.dot(b) / (a.norm() * b.norm())).item<double>(), 0.99);
 }
