@@ -19,6 +19,8 @@
 
 #include <cmath>
 
+#include "attention/factory.h"
+#include "attention/telemetry_recorder.h"
 #include "dit_test_support.h"
 #include "models/wan/dit.h"
 #include "models/wan/dit_config.h"
@@ -405,4 +407,85 @@ TEST(DiTForward, RejectsBadInputsWithClearMessages) {
   step.branches = {0, 1};
   expect_error_containing([&] { model->forward(in.latents, in.timesteps, in.context, step); },
                           {"branch", "batch of 1"});
+}
+
+// SVG2 plugged into the real model through the one factory the pipeline uses: with every key
+// cluster kept it is dense attention, so the whole forward must match the dense model.
+TEST(DiTAttention, Svg2KeepingEveryClusterEqualsDenseForward) {
+  auto model = make_random_dit(svg2::test::tiny_dit_config(), c10::Device(c10::kCPU));
+  const auto in = tiny_inputs(2);
+  DiTStepInfo step;
+  step.step = 5;
+  step.num_steps = 8;
+  step.branches = {0, 1};
+  step.job_id = 7;
+  c10::InferenceMode guard;
+  const auto dense = model->forward(in.latents, in.timesteps, in.context, step);
+  AttentionConfig c;
+  c.query_clusters = 4;
+  c.key_clusters = 8;
+  c.top_p = 1.0;
+  c.min_kc_ratio = 1.0;
+  c.kmeans_iters_init = 3;
+  c.dense_steps = 0;
+  c.dense_layers = 0;
+  model->set_attention_backend(attention::make_attention_backend(c));
+  const auto sparse = model->forward(in.latents, in.timesteps, in.context, step);
+  EXPECT_LT(svg2::test::max_relative_error(sparse, dense), 1e-5);
+}
+
+// The policy as the model drives it: dense steps (a fraction of num_steps) and dense layers, sparse
+// elsewhere; per-branch telemetry through DiTStepInfo; same seed, same output.
+TEST(DiTAttention, PolicyTelemetryAndDeterminismThroughTheModel) {
+  auto model = make_random_dit(svg2::test::tiny_dit_config(), c10::Device(c10::kCPU));
+  const auto in = tiny_inputs(2);
+  AttentionConfig c;
+  c.query_clusters = 4;
+  c.key_clusters = 8;
+  c.fixed_density = 0.25;
+  c.kmeans_iters_init = 5;
+  c.dense_steps = 0.5;  // floor(0.5 * 4) = 2 dense steps
+  c.dense_layers = 1;
+  c.seed = 11;
+  TelemetryOptions topt;
+  topt.enabled = true;
+  attention::TelemetryRecorder recorder(topt);
+  c10::InferenceMode guard;
+  const auto dense = model->forward(in.latents, in.timesteps, in.context);
+
+  auto run = [&](int step_index) {
+    DiTStepInfo step;
+    step.step = step_index;
+    step.num_steps = 4;
+    step.branches = {0, 1};
+    step.job_id = 1;
+    step.telemetry = &recorder;
+    return model->forward(in.latents, in.timesteps, in.context, step);
+  };
+  model->set_attention_backend(attention::make_attention_backend(c));
+  EXPECT_TRUE(at::equal(run(1), dense));  // a dense step
+  auto snap = recorder.drain();
+  ASSERT_EQ(snap.calls.size(), 4u);  // 2 layers x 2 branches
+  for (const auto& call : snap.calls) EXPECT_FALSE(call.sparse);
+
+  const auto first = run(2);  // sparse in layer 1 only
+  EXPECT_TRUE(first.isfinite().all().item<bool>());
+  EXPECT_FALSE(at::allclose(first, dense, 1e-4, 1e-4));
+  snap = recorder.drain();
+  ASSERT_EQ(snap.calls.size(), 4u);
+  int sparse_calls = 0;
+  for (const auto& call : snap.calls) {
+    EXPECT_EQ(call.step, 2);
+    EXPECT_EQ(call.sparse, call.layer == 1) << call.layer;
+    if (!call.sparse) continue;
+    ++sparse_calls;
+    EXPECT_GE(call.density, 0.25);
+    EXPECT_LT(call.density, 0.6);
+    EXPECT_EQ(call.head_density.size(), 2u);
+  }
+  EXPECT_EQ(sparse_calls, 2);  // one per CFG branch
+
+  // A fresh backend with the same seed reproduces the first sparse step exactly.
+  model->set_attention_backend(attention::make_attention_backend(c));
+  EXPECT_TRUE(at::equal(run(2), first));
 }
