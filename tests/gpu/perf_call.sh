@@ -127,4 +127,6 @@ if ((SVG2_OK)); then
   done
 fi
 echo "total $(($(date +%s) - START)) s of $BUDGET" | tee -a "$OUT/steps.txt"
+# The device tool returns only a few files and no deep folders: everything also goes into one archive.
+tar czf /tmp/perf-logs.tgz -C "$OUT" . && mv /tmp/perf-logs.tgz "$OUT/all-logs.tgz"
 exit 0
