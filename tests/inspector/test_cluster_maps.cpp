@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "svg2/cluster_maps.h"
@@ -155,39 +157,59 @@ TEST(ClusterMaps, DensityGridsFromCallStats) {
   EXPECT_DOUBLE_EQ(g.at(0, 0), 1.0);
   EXPECT_NEAR(g.at(1, 0), 0.3, 1e-6);
   EXPECT_NEAR(g.at(1, 1), 0.5, 1e-6);
-  EXPECT_NEAR(layer_head_density(calls, 2, 1).at(1, 1), 0.6, 1e-6);
+  const ValueGrid unconditional = layer_head_density(calls, 2, 1);  // layer 1 only
+  ASSERT_EQ(unconditional.rows, 1);
+  EXPECT_NEAR(unconditional.at(0, 1), 0.6, 1e-6);
   const Image heat = heatmap_image(g, "density", 16);
   EXPECT_GT(heat.width, 32);
-  EXPECT_EQ(cluster_size_histogram({1, 2, 10, 10}, 5), (std::vector<int>{2, 0, 0, 0, 2}));
+  EXPECT_EQ(cluster_size_histogram({1, 2, 10, 10}, 5), (std::vector<int>{1, 1, 0, 0, 2}));
 }
 
 // The acceptance test: tokens whose true clusters are spatial regions (four background
 // quadrants and a moving square) go through the real SVG2 backend (k-means on Q and K, block
 // selection, telemetry recorder); the labels read back from the painted maps match the regions.
+// k-means can stop in a local optimum (two regions merged, another split) for some seeds, so the
+// issue's bar (ARI >= 0.9) is asserted for every clustering of seed 0 and for at least 90% of the
+// clusterings over 8 seeds (2 heads, query and key each), with a mean ARI >= 0.95.
 TEST(ClusterMaps, RecoversSpatialRegionsThroughSvg2) {
-  SyntheticClustersOptions o;
-  o.frames = 4;
-  o.height = 12;
-  o.width = 16;
-  o.heads = 2;
-  const SyntheticClusters syn = make_synthetic_clusters(o);
-  ASSERT_EQ(syn.telemetry.clusters.size(), 2u);
-  ASSERT_EQ(syn.telemetry.calls.size(), 1u);
-  for (const ClusterSnapshot& s : syn.telemetry.clusters) {
-    ASSERT_EQ(s.grid_f * s.grid_h * s.grid_w, static_cast<int>(syn.truth.size()));
-    for (ClusterSide side : {ClusterSide::Query, ClusterSide::Key}) {
-      const auto painted = labels_from_maps(s, side, 4);
-      EXPECT_EQ(painted, cluster_labels(s, side));
-      EXPECT_GE(adjusted_rand_index(painted, syn.truth), 0.9) << "head " << s.head << " " << to_string(side);
+  int clusterings = 0, good = 0;
+  double ari_sum = 0;
+  for (std::uint64_t seed : {0, 1, 2, 3, 4, 5, 6, 7}) {
+    SyntheticClustersOptions o;
+    o.frames = 4;
+    o.height = 12;
+    o.width = 16;
+    o.heads = 2;
+    o.seed = seed;
+    o.noise = 0.05;
+    const SyntheticClusters syn = make_synthetic_clusters(o);
+    ASSERT_EQ(syn.telemetry.clusters.size(), 2u);
+    ASSERT_EQ(syn.telemetry.calls.size(), 1u);
+    for (const ClusterSnapshot& s : syn.telemetry.clusters) {
+      ASSERT_EQ(s.grid_f * s.grid_h * s.grid_w, static_cast<int>(syn.truth.size()));
+      for (ClusterSide side : {ClusterSide::Query, ClusterSide::Key}) {
+        const auto painted = labels_from_maps(s, side, 4);
+        EXPECT_EQ(painted, cluster_labels(s, side));
+        const double ari = adjusted_rand_index(painted, syn.truth);
+        ++clusterings;
+        good += ari >= 0.9;
+        ari_sum += ari;
+        if (seed == 0) EXPECT_GE(ari, 0.9) << "head " << s.head << " " << to_string(side);
+      }
+      EXPECT_GT(s.density, 0.0);
+      EXPECT_LE(s.density, 1.0);
+      if (seed != 0) continue;
+      // The moving object stays one cluster across frames.
+      std::set<std::int32_t> object_clusters;
+      for (std::size_t i = 0; i < syn.truth.size(); ++i)
+        if (syn.truth[i] == 4) object_clusters.insert(s.q_labels[i]);
+      EXPECT_EQ(object_clusters.size(), 1u) << "head " << s.head;
     }
-    // The moving object stays one cluster across frames.
-    std::set<std::int32_t> object_clusters;
-    for (std::size_t i = 0; i < syn.truth.size(); ++i)
-      if (syn.truth[i] == 4) object_clusters.insert(s.q_labels[i]);
-    EXPECT_EQ(object_clusters.size(), 1u);
-    EXPECT_GT(s.density, 0.0);
-    EXPECT_LE(s.density, 1.0);
   }
+  EXPECT_GE(good, clusterings * 9 / 10) << good << " of " << clusterings << " clusterings reach ARI 0.9";
+  EXPECT_GE(ari_sum / clusterings, 0.95);
+  std::printf("ARI >= 0.9 in %d of %d clusterings, mean ARI %.4f\n", good, clusterings,
+              ari_sum / clusterings);
 }
 
 }  // namespace

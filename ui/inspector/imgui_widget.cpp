@@ -67,7 +67,7 @@ ImGuiWidget::ImGuiWidget(QWidget* parent) : QOpenGLWidget(parent) {
 
 ImGuiWidget::~ImGuiWidget() {
   // QOpenGLWidget's destructor destroys the context after this object is gone: no callback then.
-  if (QOpenGLContext* gl = context()) disconnect(gl, nullptr, this, nullptr);
+  disconnect(context_connection_);
   shutdown();
   ImGui::DestroyContext(imgui_);
 }
@@ -94,8 +94,8 @@ void ImGuiWidget::initializeGL() {
   initializeOpenGLFunctions();
   make_current_imgui();
   // The GL context can be recreated (re-parenting the dock): release the old backend objects first.
-  connect(
-      context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] { shutdown(); }, Qt::UniqueConnection);
+  disconnect(context_connection_);
+  context_connection_ = connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] { shutdown(); });
   const QSurfaceFormat format = context()->format();
   const bool gles = context()->isOpenGLES();
   const char* glsl = gles ? "#version 300 es"

@@ -54,6 +54,7 @@ class ImGuiWidget : public QOpenGLWidget, protected QOpenGLFunctions {
   bool backend_ready_ = false;
   QElapsedTimer clock_;
   int pending_frames_ = 0;
+  QMetaObject::Connection context_connection_;
 };
 
 }  // namespace svg2::ui
