@@ -64,6 +64,8 @@ ExportResult export_video(const Video& video, const std::string& path, const Exp
              "frame range {}..{} is invalid: the clip has {} frames (first and last must lie in 0..{}, first "
              "<= last)",
              options.first_frame, options.last_frame, video.frames, video.frames - 1);
+  SVG2_CHECK(options.fps == 0 || (std::isfinite(options.fps) && options.fps > 0),
+             "fps {} is invalid: give a rate in (0, {}], or 0 for the clip's own", options.fps, kMaxFps);
   const double fps = options.fps > 0 ? options.fps : (video.fps > 0 ? video.fps : 16.0);
   SVG2_CHECK(std::isfinite(fps) && fps > 0 && fps <= kMaxFps, "fps {} is out of range (0, {}]", fps, kMaxFps);
   SVG2_CHECK(
@@ -72,6 +74,8 @@ ExportResult export_video(const Video& video, const std::string& path, const Exp
       fps, kMaxGifFps, kMaxGifFps);
   const QualityRange q = quality_range(format);
   int quality = q.default_value;
+  SVG2_CHECK(options.quality >= -1,
+             "quality {} is invalid: give a CRF (lower = better) or -1 for the default", options.quality);
   if (options.quality >= 0) {
     if (q.applies) {
       SVG2_CHECK(options.quality >= q.best && options.quality <= q.worst,

@@ -119,6 +119,36 @@ class FileSizeLimit {
   void (*old_handler_)(int) = nullptr;
 };
 
+// Root ignores folder permissions, and CI containers run as root: this drops the effective user
+// and group to "nobody" for a scope so the permission tests run there too. Without root it does
+// nothing. `enforced()` is false only when dropping failed (then the caller skips).
+class AsUnprivilegedUser {
+ public:
+  AsUnprivilegedUser() {
+    if (::geteuid() == 0) dropped_ = ::setegid(kNobody) == 0 && ::seteuid(kNobody) == 0;
+  }
+  ~AsUnprivilegedUser() {
+    if (dropped_) {
+      [[maybe_unused]] const int u = ::seteuid(0);  // the uid first: only root may change the gid
+      [[maybe_unused]] const int g = ::setegid(0);
+    }
+  }
+  AsUnprivilegedUser(const AsUnprivilegedUser&) = delete;
+  AsUnprivilegedUser& operator=(const AsUnprivilegedUser&) = delete;
+  bool enforced() const { return ::geteuid() != 0; }
+
+ private:
+  static constexpr uid_t kNobody = 65534;
+  bool dropped_ = false;
+};
+
+// Read and enter for everyone, write for nobody (root's folders are otherwise closed to "nobody").
+inline void make_read_only(const fs::path& dir) {
+  using P = fs::perms;
+  fs::permissions(
+      dir, P::owner_read | P::owner_exec | P::group_read | P::group_exec | P::others_read | P::others_exec);
+}
+
 inline int count_entries(const fs::path& dir) {
   int n = 0;
   for ([[maybe_unused]] auto& e : fs::directory_iterator(dir)) ++n;

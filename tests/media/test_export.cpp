@@ -153,6 +153,9 @@ TEST(MediaExport, BadRequestsAreClearErrors) {
   EXPECT_NE(error_of((dir / "a.mp4").string(), {.first_frame = 2, .last_frame = 9}).find("4 frames"),
             std::string::npos);
   EXPECT_NE(error_of((dir / "a.mp4").string(), {.fps = 500}).find("fps 500"), std::string::npos);
+  EXPECT_NE(error_of((dir / "a.mp4").string(), {.fps = -8}).find("fps -8"), std::string::npos);
+  EXPECT_NE(error_of((dir / "a.mp4").string(), {.fps = std::nan("")}).find("fps nan"), std::string::npos);
+  EXPECT_NE(error_of((dir / "a.mp4").string(), {.quality = -5}).find("quality -5"), std::string::npos);
   EXPECT_NE(error_of((dir / "a.gif").string(), {.format = VideoFormat::Gif, .fps = 60}).find("GIF"),
             std::string::npos);
   EXPECT_NE(error_of((dir / "a.webm").string(), {.format = VideoFormat::Gif}).find("'.gif'"),
@@ -214,16 +217,35 @@ INSTANTIATE_TEST_SUITE_P(Formats, DiskFull,
                          [](const auto& info) { return to_string(info.param); });
 
 TEST(MediaExport, ReadOnlyFolderFailsAndKeepsTheExistingFile) {
-  if (test::running_as_root()) GTEST_SKIP() << "running as root: folder permissions are not enforced";
   TempDir dir;
   const std::string target = (dir / "keep.mp4").string();
+  const std::string frames = (dir / "frames").string();
   export_video(test::synthetic_clip(3, 16, 16), target);
+  export_video(test::synthetic_clip(3, 16, 16), frames, {.format = VideoFormat::PngSequence});
   const std::string before = test::read_file(target);
-  fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
-  EXPECT_THROW(export_video(test::synthetic_clip(5, 32, 32), target), Error);
+  test::make_read_only(dir.path());
+  test::make_read_only(frames);
+  {
+    test::AsUnprivilegedUser user;
+    if (!user.enforced()) GTEST_SKIP() << "running as root and cannot drop to nobody";
+    // keep.mp4 exists (H.264 and H.265 would replace it); keep.webm and keep.gif would be new.
+    for (VideoFormat format :
+         {VideoFormat::Mp4H264, VideoFormat::Mp4H265, VideoFormat::WebmVp9, VideoFormat::Gif}) {
+      try {
+        export_video(test::synthetic_clip(5, 32, 32), (dir / "keep").string(), {.format = format});
+        FAIL() << "expected svg2::Error for " << to_string(format);
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("keep" + file_extension(format)), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("ermission"), std::string::npos) << e.what();
+      }
+    }
+    EXPECT_THROW(export_video(test::synthetic_clip(5, 32, 32), frames, {.format = VideoFormat::PngSequence}),
+                 Error);
+  }
   fs::permissions(dir.path(), fs::perms::owner_all);
   EXPECT_EQ(test::read_file(target), before);
-  EXPECT_EQ(test::count_entries(dir.path()), 1);
+  EXPECT_EQ(test::count_entries(dir.path()), 2) << "a temp file or folder was left behind";
+  EXPECT_EQ(read_video(frames).frames, 3);
 }
 
 TEST(MediaExport, CancelLeavesNothing) {
