@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
         }
       }
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-      return pixels > 0 || !panel_open ? ms : -1.0;
+      if (pixels == 0 && panel_open && sampled_heads > 0) std::fprintf(stderr, "no snapshots recorded\n");
+      return ms;
     };
 
     svg2::ui::TelemetryHistory warm_history;
