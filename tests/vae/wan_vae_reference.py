@@ -10,6 +10,8 @@ and reference.safetensors holds
   decoded [1,3,13,48,80]     decode: AutoencoderKLWan.decode(latents * std + mean) (clamped)
   video   [1,3,13,48,80]     a smooth random video in [-1, 1]
   encoded [1,16,4,6,10]      encode: (posterior mean - mean) / std, Wan's normalization
+  latents_long [2,16,21,2,3] / decoded_long [2,3,81,16,24]   Wan's 81-frame length, batch 2
+  video_long [2,3,81,16,24] / encoded_long [2,16,21,2,3]
 Non-square frames, 4 latent frames (13 video frames) so every cache path runs.
 """
 import argparse
@@ -80,8 +82,16 @@ def main():
         decoded = vae.decode(latents / inv_std + mean).sample
         mu = vae.encode(video).latent_dist.mode()
         encoded = (mu - mean) * inv_std
+        # Wan's 81-frame clip length (21 latent frames), batch 2, small frames: the long causal
+        # cache path (every cache slot reused many times) against diffusers.
+        latents_long = torch.randn(2, 16, 21, 2, 3)
+        decoded_long = vae.decode(latents_long / inv_std + mean).sample
+        video_long = F.interpolate(torch.rand(2, 3, 81, 4, 6) * 2 - 1, size=(81, 16, 24), mode="trilinear")
+        encoded_long = (vae.encode(video_long).latent_dist.mode() - mean) * inv_std
     save_file({"latents": latents, "decoded": decoded.contiguous(), "video": video.contiguous(),
-               "encoded": encoded.contiguous()}, os.path.join(args.out, "reference.safetensors"))
+               "encoded": encoded.contiguous(), "latents_long": latents_long,
+               "decoded_long": decoded_long.contiguous(), "video_long": video_long.contiguous(),
+               "encoded_long": encoded_long.contiguous()}, os.path.join(args.out, "reference.safetensors"))
     print(f"wan vae reference: decoded {tuple(decoded.shape)} range [{decoded.min():.3f}, {decoded.max():.3f}], "
           f"encoded {tuple(encoded.shape)}")
 
