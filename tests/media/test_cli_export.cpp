@@ -17,15 +17,15 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::TempDir;
 
-struct Run {
+struct CliRun {
   int code = -1;
   std::string out, err;
 };
 
-Run svg2(const std::string& args, const TempDir& dir) {
+CliRun run_svg2(const std::string& args, const TempDir& dir) {
   const fs::path err_file = dir / "stderr.txt";
   std::string out;
-  Run r;
+  CliRun r;
   r.code = test::run_command(
       "'" + std::string(SVG2_CLI_PATH) + "' " + args + " 2>'" + err_file.string() + "'", &out);
   r.out = out;
@@ -55,7 +55,7 @@ TEST(CliExport, ClipToEveryFormatWithJson) {
   export_video(test::synthetic_clip(8, 48, 32), clip);
   for (const std::string format : {"mp4", "h265", "webm", "gif", "png"}) {
     const std::string out = (dir / ("out-" + format)).string();
-    const Run r = svg2(
+    const CliRun r = run_svg2(
         "--json export --input '" + clip + "' --format " + format + " --out '" + out + "' --from 2", dir);
     ASSERT_EQ(r.code, 0) << format << ": " << r.err << r.out;
     const json j = json::parse(r.out);
@@ -75,8 +75,8 @@ TEST(CliExport, HumanOutputAndOptions) {
   TempDir dir;
   const std::string clip = (dir / "clip.mp4").string();
   export_video(test::synthetic_clip(8, 48, 32), clip);
-  const Run r =
-      svg2("export -i '" + clip + "' -o '" + (dir / "small.gif").string() + "' --fps 8 --to 3", dir);
+  const CliRun r =
+      run_svg2("export -i '" + clip + "' -o '" + (dir / "small.gif").string() + "' --fps 8 --to 3", dir);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("4 frames 48x32 at 8 fps"), std::string::npos) << r.out;
@@ -90,9 +90,9 @@ TEST(CliExport, SideBySideFromRenderFoldersUsesSidecars) {
   make_render_folder(dir / "dense", "dense", 8000, 1.0, 20);
   make_render_folder(dir / "sparse", "svg2", 4000, 0.31, 60);
   const std::string out = (dir / "sbs.mp4").string();
-  const Run r = svg2("--json export --side-by-side '" + (dir / "dense").string() + "' '" +
-                         (dir / "sparse").string() + "' --diff --out '" + out + "'",
-                     dir);
+  const CliRun r = run_svg2("--json export --side-by-side '" + (dir / "dense").string() + "' '" +
+                                (dir / "sparse").string() + "' --diff --out '" + out + "'",
+                            dir);
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   const json j = json::parse(r.out);
   const json& inputs = j.at("inputs");
@@ -106,10 +106,10 @@ TEST(CliExport, SideBySideFromRenderFoldersUsesSidecars) {
   EXPECT_GT(j.at("height").get<int>(), 48);
   EXPECT_EQ(read_video(out).frames, 6);
 
-  const Run custom =
-      svg2("export --side-by-side '" + (dir / "dense").string() + "' '" + (dir / "sparse").string() +
-               "' --labels 'A,B' --captions 'first, slow|second' --out '" + (dir / "ab.webm").string() + "'",
-           dir);
+  const CliRun custom = run_svg2(
+      "export --side-by-side '" + (dir / "dense").string() + "' '" + (dir / "sparse").string() +
+          "' --labels 'A,B' --captions 'first, slow|second' --out '" + (dir / "ab.webm").string() + "'",
+      dir);
   ASSERT_EQ(custom.code, 0) << custom.err;
   EXPECT_TRUE(fs::exists(dir / "ab.webm"));
 }
@@ -135,15 +135,15 @@ TEST(CliExport, ErrorsAreOneLineWithExitCode) {
        "1 labels for 2 clips"},
   };
   for (const Case& c : cases) {
-    const Run r = svg2(c.args, dir);
+    const CliRun r = run_svg2(c.args, dir);
     EXPECT_EQ(r.code, 1) << c.args;
     EXPECT_NE(r.err.find("svg2: error:"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  const Run j = svg2("--json export --input '" + (dir / "missing.mp4").string() + "' --out '" +
-                         (dir / "x.mp4").string() + "'",
-                     dir);
+  const CliRun j = run_svg2("--json export --input '" + (dir / "missing.mp4").string() + "' --out '" +
+                                (dir / "x.mp4").string() + "'",
+                            dir);
   EXPECT_EQ(j.code, 1);
   EXPECT_EQ(json::parse(j.out).at("ok"), false);
   EXPECT_FALSE(fs::exists(dir / "x.mp4"));
