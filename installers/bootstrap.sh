@@ -11,7 +11,7 @@ TORCH_VERSION="2.11.0"
 # Test-only reference implementations (ground truth for parity tests).
 PY_TEST_PACKAGES=(
   "diffusers==0.36.0" "transformers==4.57.3" "safetensors" "sentencepiece" "numpy"
-  "accelerate" "protobuf"
+  "accelerate" "protobuf" "ftfy==6.3.1"
 )
 
 APT_PACKAGES=(
