@@ -27,7 +27,8 @@ const pipeline::TensorShape* find_tensor(const pipeline::ShapeMap& shapes, const
   return nullptr;
 }
 
-void fill_dit_shape(ModelInfo& info, const pipeline::ModelFiles& files) {
+// Returns the patch embedding's input channels (T2V: the VAE's z_dim; I2V: 2 z_dim + 4).
+int64_t fill_dit_shape(ModelInfo& info, const pipeline::ModelFiles& files) {
   const auto shapes = pipeline::read_safetensors_shapes(files.dit_files);
   const bool diffusers = files.format == ModelFormat::Diffusers;
   const auto* head_mod = find_tensor(shapes, diffusers ? "scale_shift_table" : "head.modulation");
@@ -55,6 +56,7 @@ void fill_dit_shape(ModelInfo& info, const pipeline::ModelFiles& files) {
   SVG2_CHECK(info.heads > 0 && info.dim % info.heads == 0,
              "model folder '{}': DiT width {} is not divisible by {} heads", files.dir, info.dim, info.heads);
   info.head_dim = info.dim / info.heads;
+  return in_dim;
 }
 
 // z_dim from the VAE decoder's first conv (safetensors only; .pth stays at Wan's 16).
@@ -119,8 +121,10 @@ ModelInfo probe_model(const std::string& dir) {
   ModelInfo info;
   info.dir = files.dir;
   info.format = pipeline::to_string(files.format);
-  fill_dit_shape(info, files);
+  const int64_t dit_in_dim = fill_dit_shape(info, files);
   fill_latent_channels(info, files);
+  // T2V iff the DiT's input channels equal the VAE's latent channels (small self-made models too).
+  info.family = dit_in_dim == info.latent_channels ? "wan2.1-t2v" : "wan2.1-i2v";
   if (files.manifest) {
     const std::string family = info.family;
     fill_manifest_defaults(info, *files.manifest);

@@ -44,7 +44,7 @@ svg2::VaeTrainOptions tiny_vae(const fs::path& run, int steps) {
   v.batch = 2;
   v.base_dim = 4;
   v.z_dim = 4;
-  v.num_res_blocks = 0;
+  v.num_res_blocks = 1;  // the Wan VAE needs at least one residual block per stage
   v.frames = 5;
   v.crop = 32;
   v.warmup_steps = 5;
