@@ -27,7 +27,8 @@ CliRun run_svg2(const std::string& args, const TempDir& dir) {
   std::string out;
   CliRun r;
   r.code = test::run_command(
-      "'" + std::string(SVG2_CLI_PATH) + "' " + args + " 2>'" + err_file.string() + "'", &out);
+      // In a subshell: run_command appends 2>&1, which must not override this stderr file.
+      "( '" + std::string(SVG2_CLI_PATH) + "' " + args + " 2>'" + err_file.string() + "' )", &out);
   r.out = out;
   r.err = test::read_file(err_file);
   return r;
