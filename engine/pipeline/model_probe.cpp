@@ -51,7 +51,6 @@ int64_t fill_dit_shape(ModelInfo& info, const pipeline::ModelFiles& files) {
   SVG2_CHECK(patch && patch->shape.size() == 5,
              "model folder '{}': the DiT checkpoint has no patch_embedding.weight", files.dir);
   const auto in_dim = patch->shape[1];
-  info.family = in_dim == pipeline::kWanLatentChannels ? "wan2.1-t2v" : "wan2.1-i2v";
   info.heads = files.dit_num_heads.value_or(std::max(1, info.dim / 128));
   SVG2_CHECK(info.heads > 0 && info.dim % info.heads == 0,
              "model folder '{}': DiT width {} is not divisible by {} heads", files.dir, info.dim, info.heads);
