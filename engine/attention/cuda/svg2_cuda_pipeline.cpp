@@ -91,6 +91,8 @@ svg2k::AttentionKernel to_kernel(AttentionKernelChoice c) {
       return svg2k::AttentionKernel::Hopper;
     case AttentionKernelChoice::HopperSimple:
       return svg2k::AttentionKernel::HopperSimple;
+    case AttentionKernelChoice::HopperV2:
+      return svg2k::AttentionKernel::HopperV2;
     case AttentionKernelChoice::Ampere:
       return svg2k::AttentionKernel::Ampere;
     case AttentionKernelChoice::Auto:
@@ -105,8 +107,9 @@ AttentionKernelChoice attention_kernel_from_string(const std::string& name) {
   if (name == "auto") return AttentionKernelChoice::Auto;
   if (name == "hopper") return AttentionKernelChoice::Hopper;
   if (name == "hopper-simple") return AttentionKernelChoice::HopperSimple;
+  if (name == "hopper-v2") return AttentionKernelChoice::HopperV2;
   if (name == "ampere") return AttentionKernelChoice::Ampere;
-  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, ampere", name);
+  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v2, ampere", name);
 }
 
 std::string to_string(AttentionKernelChoice choice) {
@@ -115,6 +118,8 @@ std::string to_string(AttentionKernelChoice choice) {
       return "hopper";
     case AttentionKernelChoice::HopperSimple:
       return "hopper-simple";
+    case AttentionKernelChoice::HopperV2:
+      return "hopper-v2";
     case AttentionKernelChoice::Ampere:
       return "ampere";
     case AttentionKernelChoice::Auto:
@@ -129,6 +134,8 @@ AttentionKernelChoice resolve_attention_kernel(AttentionKernelChoice choice) {
       return AttentionKernelChoice::Hopper;
     case svg2k::AttentionKernel::HopperSimple:
       return AttentionKernelChoice::HopperSimple;
+    case svg2k::AttentionKernel::HopperV2:
+      return AttentionKernelChoice::HopperV2;
     default:
       return AttentionKernelChoice::Ampere;
   }

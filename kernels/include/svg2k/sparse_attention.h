@@ -22,6 +22,7 @@ enum class AttentionKernel {
   Hopper,        // wgmma + warp-specialized cp.async producer, consumers ping-ponged (sm_90a only)
   HopperSimple,  // the same without ping-pong (sm_90a only; measured 1-3% faster)
   Ampere,        // mma.sync (sm_80+)
+  HopperV2,      // 64-key tiles in a four-stage ring, P V overlapped with the next S (sm_90a only)
 };
 
 struct SparseAttentionShape {
