@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device call for the attention kernels alone (no svg2 CLI, no end-to-end runs): the sparse
 # attention correctness tests first, then the attention table, then the rest of the GPU tests and
-# the larger shape while time is left. Every step under its own timeout, all of them under one
+# the larger shape and an Nsight Compute look at hopper-v2 while time is left. Every step under its own timeout, all of them under one
 # budget; logs, JSON and one archive in $OUT.
 #
 #   here:   build test_gpu_svg2 and bench_attention_gpu, copy them stripped into $KBIN
@@ -81,6 +81,18 @@ summary "$OUT/tests-rest.log"
 step bench-hunyuan 90 50 "${BENCH[@]}" --shapes "${BENCH_EXTRA_SHAPES:-hunyuan-720p}" \
   --json "$OUT/bench-hunyuan.json"
 tail -25 "$OUT/bench-hunyuan.log"
+
+# 4. Nsight Compute on one hopper-v2 launch (14B 720p, 30%), clocks left alone, while time is left
+NCU="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
+if [ -n "$NCU" ]; then
+  step ncu-v2 100 70 "$NCU" --clock-control none -k regex:sparse_attention_hopper_v2 -c 1 \
+    --section SpeedOfLight --section WarpStateStats --section SchedulerStats --section ComputeWorkloadAnalysis \
+    --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
+    "$BIN/bench_attention_gpu" --device cuda --shapes wan14b-720p --densities 0.30 --kernels hopper-v2 \
+    --repeats 1 --warmup 0
+  grep -E "Duration|Throughput|Registers Per|Achieved Occupancy|Busy|Issue Slots|No Eligible|Stall|Eligible Warps|Active Warps" \
+    "$OUT/ncu-v2.log" | head -40
+fi
 
 echo "total $(($(date +%s) - START)) s of $BUDGET" | tee -a "$OUT/steps.txt"
 tar czf /tmp/kernel-logs.tgz -C "$OUT" . && mv /tmp/kernel-logs.tgz "$OUT/all-logs.tgz"
