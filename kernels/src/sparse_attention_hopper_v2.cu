@@ -10,6 +10,8 @@
 //  - a warpgroup whose 64 rows all lie past the query cluster's end does no work (the stage
 //    release barriers count only the warpgroups that have rows), so a tail tile of <= 64 rows
 //    costs one warpgroup's tensor work instead of two.
+// `hopper-v2-pp` adds FlashAttention-3's ping-pong on top: named barriers make the two consumer
+// warpgroups take turns issuing their matrix products (only when both have rows).
 #include "hopper_primitives.cuh"
 #include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
@@ -126,7 +128,7 @@ __device__ __forceinline__ void issue_qk_v2(float (&s)[32], std::uint32_t q_rows
 
 #endif  // SVG2K_HOPPER_ENABLED
 
-template <int D>
+template <int D, bool PingPong>
 __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v2_kernel(const AttentionParams p) {
 #if SVG2K_HOPPER_ENABLED
   using T = HopperV2Tile<D>;
@@ -212,6 +214,16 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v2_kernel(cons
     const int ct = tid - 128 * wg;
     const int warp = ct / 32, lane = ct % 32;
     const std::uint32_t q_rows = sQ + cw * 64 * 128;
+    // Ping-pong turns: a warpgroup waits on its barrier before issuing, and arrives on the other's
+    // after; warpgroup 1 lets warpgroup 0 go first. Every sync is matched by one arrive.
+    const bool pp = PingPong && consumers == 2;
+    const int my_bar = 2 + cw, other_bar = 3 - cw;
+    const auto my_turn = [&] {
+      if (pp) named_barrier_sync(my_bar, 256);
+    };
+    const auto their_turn = [&] {
+      if (pp) named_barrier_arrive(other_bar, 256);
+    };
 
     float s[32];
     float o[D / 2];
@@ -225,10 +237,12 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v2_kernel(cons
     std::uint32_t pf_a[4][4], pf_b[4][4];
 
     const auto finish_pv = [&](const std::uint32_t(&pf)[4][4], int stage) {
+      my_turn();
       fence_registers(o);
       wgmma_fence();
       issue_pv_v2<D>(o, pf, sV + stage * T::kKVBytes);
       wgmma_commit();
+      if (cw == 0) their_turn();
       wgmma_wait<0>();
       fence_registers(o);
       mbarrier_arrive(empty_bar + 8 * stage);
@@ -239,12 +253,14 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v2_kernel(cons
       const int stage = t % S, prev = (t - 1) % S;
       mbarrier_wait(full_bar + 8 * stage, (t / S) & 1);
       fence_proxy_async_shared();
+      my_turn();
       fence_registers(o);
       wgmma_fence();
       issue_qk_v2<D>(s, opaque_v2(q_rows), sK + stage * T::kKVBytes);
       wgmma_commit();
       issue_pv_v2<D>(o, pf_prev, sV + prev * T::kKVBytes);
       wgmma_commit();
+      their_turn();
       wgmma_wait<1>();
       fence_registers(s);
       float corr[2];
@@ -262,11 +278,14 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v2_kernel(cons
     };
 
     mbarrier_wait(q_bar, 0);
+    if (cw == 1) their_turn();
     mbarrier_wait(full_bar, 0);
     fence_proxy_async_shared();
+    my_turn();
     wgmma_fence();
     issue_qk_v2<D>(s, opaque_v2(q_rows), sK);
     wgmma_commit();
+    their_turn();
     wgmma_wait<0>();
     fence_registers(s);
     {
@@ -319,14 +338,14 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v2_kernel(cons
 #endif  // SVG2K_HOPPER_ENABLED
 }
 
-template <int D>
+template <int D, bool PingPong>
 Status launch_v2(const AttentionParams& p, int slots, cudaStream_t stream) {
   const int smem = HopperV2Tile<D>::smem_bytes(p.key_clusters);
-  const Status st = ensure_dynamic_smem(sparse_attention_hopper_v2_kernel<D>, smem,
+  const Status st = ensure_dynamic_smem(sparse_attention_hopper_v2_kernel<D, PingPong>, smem,
                                         "cudaFuncSetAttribute(sparse attention v2)");
   if (!st.ok()) return st;
   const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
-  sparse_attention_hopper_v2_kernel<D><<<grid, HopperV2Tile<D>::kThreads, smem, stream>>>(p);
+  sparse_attention_hopper_v2_kernel<D, PingPong><<<grid, HopperV2Tile<D>::kThreads, smem, stream>>>(p);
   const cudaError_t launch_err = cudaGetLastError();
   return launch_err == cudaSuccess ? Status{} : Status{launch_err, "sparse_attention_hopper_v2 launch"};
 }
@@ -338,8 +357,11 @@ int hopper_v2_smem_bytes(int dim, int key_clusters) {
                     : HopperV2Tile<64>::smem_bytes(key_clusters);
 }
 
-Status launch_sparse_attention_hopper_v2(const AttentionParams& p, int dim, int slots, cudaStream_t stream) {
-  return dim == 128 ? launch_v2<128>(p, slots, stream) : launch_v2<64>(p, slots, stream);
+Status launch_sparse_attention_hopper_v2(const AttentionParams& p, int dim, bool ping_pong, int slots,
+                                         cudaStream_t stream) {
+  if (dim == 128)
+    return ping_pong ? launch_v2<128, true>(p, slots, stream) : launch_v2<128, false>(p, slots, stream);
+  return ping_pong ? launch_v2<64, true>(p, slots, stream) : launch_v2<64, false>(p, slots, stream);
 }
 
 }  // namespace svg2k::detail

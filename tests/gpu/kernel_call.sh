@@ -7,7 +7,7 @@
 #   here:   build test_gpu_svg2 and bench_attention_gpu, copy them stripped into $KBIN
 #           (default .gpu/kernels-bin-v2) with a COMMIT file; tests/gpu/prepare.sh makes .gpu/deps
 #   device: carry [".gpu/deps", ".gpu/kernels-bin-v2"], command: BUDGET_S=300 bash tests/gpu/kernel_call.sh
-# BENCH_KERNELS (default auto,hopper-simple,hopper-v2), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
+# BENCH_KERNELS (default auto,hopper-simple,hopper-v2,hopper-v2-pp), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
 # BENCH_REPEATS, BENCH_WARMUP override the bench.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -62,7 +62,7 @@ summary() {  # gtest verdict lines of a log
   echo "binaries commit $(cat "$BIN/COMMIT" 2>/dev/null)"
 } 2>&1 | tee "$OUT/machine.txt"
 
-KERNELS="${BENCH_KERNELS:-auto,hopper-simple,hopper-v2}"
+KERNELS="${BENCH_KERNELS:-auto,hopper-simple,hopper-v2,hopper-v2-pp}"
 BENCH=("$BIN/bench_attention_gpu" --device cuda --densities 0.30,0.13 --kernels "$KERNELS"
   --repeats "${BENCH_REPEATS:-10}" --warmup "${BENCH_WARMUP:-3}")
 

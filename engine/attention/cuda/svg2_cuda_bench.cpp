@@ -200,7 +200,8 @@ std::vector<BenchAttentionRow> bench_shape_cuda(const BenchAttentionShape& shape
       BenchAttentionKernelTime kt;
       // hopper-v2 skips a warpgroup with no rows and streams 64-key tiles: 64 x 64 granularity.
       kt.tile_efficiency =
-          kernel == AttentionKernelChoice::Ampere || kernel == AttentionKernelChoice::HopperV2
+          kernel == AttentionKernelChoice::Ampere || kernel == AttentionKernelChoice::HopperV2 ||
+                  kernel == AttentionKernelChoice::HopperV2PingPong
               ? tile_efficiency(64, 64)
               : tile_efficiency(128, 128);
       kt.kernel = to_string(kernel);

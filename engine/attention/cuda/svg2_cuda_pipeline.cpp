@@ -93,6 +93,8 @@ svg2k::AttentionKernel to_kernel(AttentionKernelChoice c) {
       return svg2k::AttentionKernel::HopperSimple;
     case AttentionKernelChoice::HopperV2:
       return svg2k::AttentionKernel::HopperV2;
+    case AttentionKernelChoice::HopperV2PingPong:
+      return svg2k::AttentionKernel::HopperV2PingPong;
     case AttentionKernelChoice::Ampere:
       return svg2k::AttentionKernel::Ampere;
     case AttentionKernelChoice::Auto:
@@ -108,8 +110,10 @@ AttentionKernelChoice attention_kernel_from_string(const std::string& name) {
   if (name == "hopper") return AttentionKernelChoice::Hopper;
   if (name == "hopper-simple") return AttentionKernelChoice::HopperSimple;
   if (name == "hopper-v2") return AttentionKernelChoice::HopperV2;
+  if (name == "hopper-v2-pp") return AttentionKernelChoice::HopperV2PingPong;
   if (name == "ampere") return AttentionKernelChoice::Ampere;
-  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v2, ampere", name);
+  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v2, hopper-v2-pp, ampere",
+       name);
 }
 
 std::string to_string(AttentionKernelChoice choice) {
@@ -120,6 +124,8 @@ std::string to_string(AttentionKernelChoice choice) {
       return "hopper-simple";
     case AttentionKernelChoice::HopperV2:
       return "hopper-v2";
+    case AttentionKernelChoice::HopperV2PingPong:
+      return "hopper-v2-pp";
     case AttentionKernelChoice::Ampere:
       return "ampere";
     case AttentionKernelChoice::Auto:
@@ -136,6 +142,8 @@ AttentionKernelChoice resolve_attention_kernel(AttentionKernelChoice choice) {
       return AttentionKernelChoice::HopperSimple;
     case svg2k::AttentionKernel::HopperV2:
       return AttentionKernelChoice::HopperV2;
+    case svg2k::AttentionKernel::HopperV2PingPong:
+      return AttentionKernelChoice::HopperV2PingPong;
     default:
       return AttentionKernelChoice::Ampere;
   }
