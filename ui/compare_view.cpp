@@ -38,6 +38,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   clock_ = new PlaybackClock(this);
   title_ = new QLabel(this);
   title_->setObjectName("compareTitle");
+  title_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // a long prompt is cut, not widening
 
   mode_buttons_ = new QButtonGroup(this);
   auto* mode_row = new QHBoxLayout;
@@ -98,6 +99,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   difference_ = new FrameView(this);
   difference_->setObjectName("compareDifference");
   difference_legend_ = new QLabel(this);
+  difference_legend_->setWordWrap(true);  // per-frame text: wraps instead of widening the window
   auto* difference_page = new QWidget(this);
   auto* difference_layout = new QVBoxLayout(difference_page);
   difference_layout->setContentsMargins(0, 0, 0, 0);
@@ -180,6 +182,7 @@ void CompareView::set_comparison(const VideoPtr& dense, const VideoPtr& sparse, 
   sparse_ = sparse;
   report_ = report;
   title_->setText(title);
+  title_->setToolTip(title);
   left_->set_labels("Dense", {});
   right_->set_labels(report.sparse_label, {});
   wipe_->set_labels("Dense", report.sparse_label);

@@ -49,6 +49,8 @@ HistoryGallery::HistoryGallery(RenderHistory* history, QWidget* parent) : QWidge
   footer_ = new QLabel(this);
   footer_->setObjectName("historyFooter");
   footer_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  footer_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // a long path is cut, not widening
+  footer_->setToolTip(history_->root());
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(list_, 1);

@@ -9,7 +9,8 @@ namespace svg2::ui {
 class EngineBridge;
 class JobRunner;
 
-// The inspector panel when it is built into this program, otherwise a placeholder that says so.
+// The inspector panel when it is built into this program (created the first time the dock is
+// shown, see inspector_dock.cpp), otherwise a placeholder that says so.
 QWidget* make_inspector_dock_widget(EngineBridge* bridge, JobRunner* runner, QWidget* parent);
 
 }  // namespace svg2::ui

@@ -35,6 +35,7 @@
 #include "player.h"
 #include "prompt_panel.h"
 #include "queue_dock.h"
+#include "scroll_panel.h"
 #include "svg2/logging.h"
 #include "theme.h"
 
@@ -90,6 +91,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   status_label_ = new QLabel(this);
   status_label_->setObjectName("statusLabel");
+  // A long status (a prompt) is cut at the window's edge instead of widening the window.
+  status_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   statusBar()->addPermanentWidget(status_label_, 1);
 
   build_docks();
@@ -167,10 +170,11 @@ void MainWindow::build_docks() {
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
 
+  // Form-like panels scroll inside their docks, so every dock fits a 1280x800 screen at once.
   auto* prompt_dock = make_dock(this, "Prompt", "promptDock", prompt_panel_);
-  auto* model_dock = make_dock(this, "Model", "modelDock", model_picker_);
-  auto* params_dock = make_dock(this, "Parameters", "paramsDock", params_panel_);
-  auto* attention_dock = make_dock(this, "Attention", "attentionDock", attention_panel_);
+  auto* model_dock = make_dock(this, "Model", "modelDock", make_scroll_panel(model_picker_));
+  auto* params_dock = make_dock(this, "Parameters", "paramsDock", make_scroll_panel(params_panel_));
+  auto* attention_dock = make_dock(this, "Attention", "attentionDock", make_scroll_panel(attention_panel_));
   auto* queue_dock = make_dock(this, "Queue", "queueDock", queue_dock_);
   auto* history_dock = make_dock(this, "History", "historyDock", gallery_);
   inspector_dock_ = make_dock(this, "Attention inspector", "inspectorDock",
@@ -185,9 +189,9 @@ void MainWindow::build_docks() {
   addDockWidget(Qt::BottomDockWidgetArea, inspector_dock_);
   tabifyDockWidget(history_dock, inspector_dock_);
   history_dock->raise();
-  resizeDocks({prompt_dock, model_dock, params_dock}, {170, 110, 420}, Qt::Vertical);
+  resizeDocks({prompt_dock, model_dock, params_dock}, {200, 120, 420}, Qt::Vertical);
   resizeDocks({attention_dock, queue_dock}, {440, 300}, Qt::Vertical);
-  resizeDocks({prompt_dock, attention_dock}, {330, 330}, Qt::Horizontal);
+  resizeDocks({prompt_dock, attention_dock}, {350, 350}, Qt::Horizontal);
   resizeDocks({history_dock}, {190}, Qt::Vertical);
 }
 

@@ -20,6 +20,8 @@ Player::Player(QWidget* parent) : QWidget(parent) {
   title_label_ = new QLabel(this);
   title_label_->setObjectName("playerTitle");
   title_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  title_label_->setSizePolicy(QSizePolicy::Ignored,
+                              QSizePolicy::Preferred);  // a long prompt is cut, not widening
   zoom_ = new QComboBox(this);
   zoom_->setObjectName("zoomCombo");
   zoom_->setToolTip("Zoom (Ctrl+wheel on the picture; drag to pan when zoomed)");
@@ -58,6 +60,7 @@ void Player::set_video(const VideoPtr& video, const QString& title) {
   title_ = title;
   caption_.clear();
   title_label_->setText(title);
+  title_label_->setToolTip(title);
   view_->set_caption({});
   clock_->set_clip(video ? video->frames : 0, video ? video->fps : 16, true);
   show_frame(clock_->frame());

@@ -1,6 +1,6 @@
 #include "queue_dock.h"
 
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QLabel>
 #include <QListView>
 #include <QProgressBar>
@@ -16,6 +16,7 @@ namespace svg2::ui {
 QueueDock::QueueDock(JobQueueModel* model, QWidget* parent) : QWidget(parent), model_(model) {
   status_ = new QLabel("Idle", this);
   status_->setObjectName("queueStatus");
+  status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // a long prompt is cut, not widening
   progress_ = new QProgressBar(this);
   progress_->setObjectName("queueProgress");
   progress_->setRange(0, 1);
@@ -43,10 +44,16 @@ QueueDock::QueueDock(JobQueueModel* model, QWidget* parent) : QWidget(parent), m
   retry_ = make_button("Retry", "Queue a failed or cancelled job again", "queueRetry");
   remove_ = make_button("Remove", "Remove the job from the list", "queueRemove");
   clear_ = make_button("Clear done", "Remove finished, failed and cancelled jobs", "queueClear");
-  auto* buttons = new QHBoxLayout;
-  for (QToolButton* b : {up_, down_, cancel_, duplicate_, retry_, remove_}) buttons->addWidget(b);
-  buttons->addStretch();
-  buttons->addWidget(clear_);
+  // Two rows, so the dock stays narrow enough for a 1280-pixel-wide window with every dock open.
+  auto* buttons = new QGridLayout;
+  buttons->addWidget(up_, 0, 0);
+  buttons->addWidget(down_, 0, 1);
+  buttons->addWidget(cancel_, 0, 2);
+  buttons->addWidget(duplicate_, 0, 3);
+  buttons->addWidget(retry_, 1, 2);
+  buttons->addWidget(remove_, 1, 3);
+  buttons->addWidget(clear_, 1, 5);
+  buttons->setColumnStretch(4, 1);
 
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(status_);
@@ -112,6 +119,7 @@ void QueueDock::update_header() {
   QString text = running->title() + " — " + running->progress_text();
   if (queued > 0) text += QString(" · %1 more queued").arg(queued);
   status_->setText(text);
+  status_->setToolTip(text);
   const int total = std::max(1, running->progress.total);
   progress_->setRange(0, total);
   progress_->setValue(running->progress.stage == "denoise" || running->progress.stage == "decode"

@@ -83,7 +83,8 @@ struct InspectorPanel::Textures {
 InspectorPanel::InspectorPanel(QWidget* parent)
     : ImGuiWidget(parent), textures_(std::make_unique<Textures>()) {
   setObjectName("inspectorPanel");
-  setMinimumSize(480, 360);
+  // Smaller than its content (the ImGui window scrolls), so it fits a bottom dock on 1280x800.
+  setMinimumSize(320, 160);
 }
 
 InspectorPanel::~InspectorPanel() {
