@@ -7,6 +7,7 @@
 #include <ATen/ops/argmin.h>
 #include <ATen/ops/bmm.h>
 #include <ATen/ops/cat.h>
+#include <ATen/ops/clamp.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/minimum.h>
 #include <ATen/ops/ones.h>
@@ -19,6 +20,7 @@
 #include <ATen/ops/zeros.h>
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 #include <utility>
 
@@ -125,24 +127,40 @@ at::Tensor kmeans_init_plus_plus(const at::Tensor& x, std::int64_t clusters, std
   SVG2_CHECK(clusters >= 1, "k-means: cluster count must be >= 1, got {}", clusters);
   const at::Tensor xf = as_fp32(x);
   const std::int64_t n = xf.size(0), s = xf.size(1), d = xf.size(2);
+  // Greedy k-means++ (as scikit-learn's): each next centre is the best of `trials` D²-weighted
+  // candidates, the one leaving the smallest summed squared distance. A single draw lands in an
+  // already-covered cluster with probability (covered mass / total mass), a few percent per centre
+  // even for well-separated clusters, and Lloyd cannot undo the merge that follows; with `trials`
+  // draws that takes all of them missing.
+  const std::int64_t trials = 2 + static_cast<std::int64_t>(std::log(static_cast<double>(clusters)));
   at::Generator gen = seeded_cpu_generator(seed);
-  // One uniform number per (problem, centre), drawn on the CPU so every device picks the same tokens.
-  const at::Tensor u = at::rand({n, clusters}, gen, at::kDouble).to(xf.device());
+  // Uniform numbers per (problem, centre, candidate), drawn on the CPU so every device picks the
+  // same tokens.
+  const at::Tensor u = at::rand({n, clusters, trials}, gen, at::kDouble).to(xf.device());
   at::Tensor centroids = at::empty({n, clusters, d}, xf.options());
-  const auto pick = [&](const at::Tensor& idx, std::int64_t c) {  // idx [N] int64
-    at::Tensor row = gather_rows(xf, idx.unsqueeze(1));           // [N, 1, D]
-    centroids.narrow(1, c, 1).copy_(row);
-    return (xf - row).pow(2).sum(-1);  // [N, S] squared distance to the new centre
+  const at::Tensor x_norm = xf.pow(2).sum(-1).unsqueeze(1);  // [N, 1, S]
+  // Squared distances of every token to each row of `centres` [N, L, D] -> [N, L, S].
+  const auto distances = [&](const at::Tensor& centres) {
+    const at::Tensor c_norm = centres.pow(2).sum(-1).unsqueeze(2);  // [N, L, 1]
+    return at::bmm(centres, xf.transpose(1, 2)).mul_(-2.0).add_(x_norm).add_(c_norm).clamp_min_(0.0);
   };
-  at::Tensor first = (u.select(1, 0) * static_cast<double>(s)).floor().to(at::kLong).clamp(0, s - 1);
-  at::Tensor nearest = pick(first, 0);
+  const at::Tensor first =
+      (u.select(2, 0).select(1, 0) * static_cast<double>(s)).floor().to(at::kLong).clamp(0, s - 1);
+  at::Tensor first_centre = gather_rows(xf, first.unsqueeze(1));  // [N, 1, D]
+  centroids.narrow(1, 0, 1).copy_(first_centre);
+  at::Tensor nearest = distances(first_centre).squeeze(1);  // [N, S]
   for (std::int64_t c = 1; c < clusters; ++c) {
-    // Inverse-CDF draw proportional to the squared distance to the nearest centre so far.
+    // Inverse-CDF draws proportional to the squared distance to the nearest centre so far.
     const at::Tensor cdf = nearest.to(at::kDouble).cumsum(1);
-    const at::Tensor target = (u.select(1, c) * cdf.select(1, s - 1)).unsqueeze(1);
-    const at::Tensor idx =
-        at::searchsorted(cdf, target, /*out_int32=*/false, /*right=*/true).squeeze(1).clamp(0, s - 1);
-    nearest = at::minimum(nearest, pick(idx, c));
+    const at::Tensor target = u.select(1, c) * cdf.narrow(1, s - 1, 1);  // [N, L]
+    const at::Tensor idx = at::searchsorted(cdf, target, /*out_int32=*/false, /*right=*/true).clamp(0, s - 1);
+    const at::Tensor candidates = gather_rows(xf, idx);                                          // [N, L, D]
+    const at::Tensor with_candidate = at::minimum(distances(candidates), nearest.unsqueeze(1));  // [N, L, S]
+    // Accumulated in fp64: the potentials of good candidates differ by little compared with their size.
+    const at::Tensor best = with_candidate.sum({-1}, false, at::kDouble).argmin(1);  // [N], first on ties
+    const at::Tensor chosen = idx.gather(1, best.unsqueeze(1));                      // [N, 1]
+    centroids.narrow(1, c, 1).copy_(gather_rows(xf, chosen));
+    nearest = with_candidate.gather(1, best.view({n, 1, 1}).expand({n, 1, s})).squeeze(1);
   }
   return centroids;
 }

@@ -19,7 +19,8 @@ struct KMeansResult {
 // seeded with `seed`, so the result is the same on every device. x: [N, S, D] floating.
 at::Tensor kmeans_init_random(const at::Tensor& x, std::int64_t clusters, std::uint64_t seed);
 
-// k-means++: first centre uniform, each next one drawn with probability proportional to the squared
+// Greedy k-means++: first centre uniform; each next one is the best (smallest summed squared distance
+// afterwards) of 2 + floor(ln C) candidates, each drawn with probability proportional to the squared
 // distance to the nearest centre so far. Uniform numbers come from a seeded CPU generator.
 at::Tensor kmeans_init_plus_plus(const at::Tensor& x, std::int64_t clusters, std::uint64_t seed);
 

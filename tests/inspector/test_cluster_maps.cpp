@@ -167,14 +167,14 @@ TEST(ClusterMaps, DensityGridsFromCallStats) {
 
 // The acceptance test: tokens whose true clusters are spatial regions (four background
 // quadrants and a moving square) go through the real SVG2 backend (k-means on Q and K, block
-// selection, telemetry recorder); the labels read back from the painted maps match the regions.
-// k-means can stop in a local optimum (two regions merged, another split) for some seeds, so the
-// issue's bar (ARI >= 0.9) is asserted for every clustering of seed 0 and for at least 90% of the
-// clusterings over 8 seeds (2 heads, query and key each), with a mean ARI >= 0.95.
+// selection, telemetry recorder); the labels read back from the painted maps match the regions with
+// an adjusted Rand index >= 0.9 for every clustering: 16 seeds, 2 heads, query and key. (Plain
+// k-means++ merged two regions in 1 of 32 clusterings over 8 seeds; the engine's greedy k-means++
+// recovers all of 400 over 100 seeds.)
 TEST(ClusterMaps, RecoversSpatialRegionsThroughSvg2) {
-  int clusterings = 0, good = 0;
-  double ari_sum = 0;
-  for (std::uint64_t seed : {0, 1, 2, 3, 4, 5, 6, 7}) {
+  int clusterings = 0;
+  double worst = 1.0;
+  for (std::uint64_t seed = 0; seed < 16; ++seed) {
     SyntheticClustersOptions o;
     o.frames = 4;
     o.height = 12;
@@ -192,9 +192,8 @@ TEST(ClusterMaps, RecoversSpatialRegionsThroughSvg2) {
         EXPECT_EQ(painted, cluster_labels(s, side));
         const double ari = adjusted_rand_index(painted, syn.truth);
         ++clusterings;
-        good += ari >= 0.9;
-        ari_sum += ari;
-        if (seed == 0) EXPECT_GE(ari, 0.9) << "head " << s.head << " " << to_string(side);
+        worst = std::min(worst, ari);
+        EXPECT_GE(ari, 0.9) << "seed " << seed << " head " << s.head << " " << to_string(side);
       }
       EXPECT_GT(s.density, 0.0);
       EXPECT_LE(s.density, 1.0);
@@ -206,10 +205,7 @@ TEST(ClusterMaps, RecoversSpatialRegionsThroughSvg2) {
       EXPECT_EQ(object_clusters.size(), 1u) << "head " << s.head;
     }
   }
-  EXPECT_GE(good, clusterings * 9 / 10) << good << " of " << clusterings << " clusterings reach ARI 0.9";
-  EXPECT_GE(ari_sum / clusterings, 0.95);
-  std::printf("ARI >= 0.9 in %d of %d clusterings, mean ARI %.4f\n", good, clusterings,
-              ari_sum / clusterings);
+  std::printf("%d clusterings, lowest ARI %.4f\n", clusterings, worst);
 }
 
 }  // namespace
