@@ -22,7 +22,7 @@ const Video& clip(int frames, int width, int height) {
 
 void BM_Export(benchmark::State& state, VideoFormat format) {
   const Video& v = clip(int(state.range(0)), int(state.range(1)), int(state.range(2)));
-  test::TempDir dir;
+  test::ScratchDir dir;
   std::uint64_t bytes = 0;
   for (auto _ : state)
     bytes = export_video(v, (dir / ("b" + file_extension(format))).string(), {.format = format}).bytes;
@@ -33,7 +33,7 @@ void BM_Export(benchmark::State& state, VideoFormat format) {
 
 void BM_Decode(benchmark::State& state) {
   const Video& v = clip(int(state.range(0)), int(state.range(1)), int(state.range(2)));
-  test::TempDir dir;
+  test::ScratchDir dir;
   const std::string path = export_video(v, (dir / "d.mp4").string()).path;
   for (auto _ : state) benchmark::DoNotOptimize(read_video(path));
   state.counters["frames/s"] =

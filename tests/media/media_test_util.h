@@ -1,5 +1,6 @@
 #pragma once
-// Helpers for the media tests: a scratch folder, synthetic clips, running the Python checks.
+// Helpers for the media tests: synthetic clips, running as an unprivileged user, a simulated full
+// disk (the scratch folder and command helpers are in common/test_support.h).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,31 +13,10 @@
 #include <random>
 #include <string>
 
-#include "svg2/build_config.h"
+#include "common/test_support.h"
 #include "svg2/video.h"
 
 namespace svg2::test {
-
-namespace fs = std::filesystem;
-
-// A fresh folder under the system temp dir, removed (made writable first) at scope end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "svg2-media-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 // Smooth moving gradients plus a moving square: realistic content for lossy codecs.
 inline Video synthetic_clip(int frames, int width, int height, double fps = 16.0) {
@@ -58,37 +38,8 @@ inline Video synthetic_clip(int frames, int width, int height, double fps = 16.0
   return v;
 }
 
-inline std::string python() {
-  if (const char* p = std::getenv("SVG2_PYTHON"); p && *p) return p;
-  return std::string(SVG2_SOURCE_DIR) + "/.venv/bin/python";
-}
-
-// Runs a command; returns its exit status and captures stdout+stderr into `output`.
-inline int run_command(const std::string& command, std::string* output = nullptr) {
-  std::string full = command + " 2>&1";
-  FILE* pipe = ::popen(full.c_str(), "r");
-  if (!pipe) return -1;
-  std::string text;
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
-  const int status = ::pclose(pipe);
-  if (output) *output = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-inline std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 inline bool running_as_root() {
   return ::geteuid() == 0;
-}
-
-inline std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace svg2::test

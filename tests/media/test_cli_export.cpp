@@ -15,14 +15,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using test::TempDir;
+using test::ScratchDir;
 
 struct CliRun {
   int code = -1;
   std::string out, err;
 };
 
-CliRun run_svg2(const std::string& args, const TempDir& dir) {
+CliRun run_svg2(const std::string& args, const ScratchDir& dir) {
   const fs::path err_file = dir / "stderr.txt";
   std::string out;
   CliRun r;
@@ -30,7 +30,7 @@ CliRun run_svg2(const std::string& args, const TempDir& dir) {
       // In a subshell: run_command appends 2>&1, which must not override this stderr file.
       "( '" + std::string(SVG2_CLI_PATH) + "' " + args + " 2>'" + err_file.string() + "' )", &out);
   r.out = out;
-  r.err = test::read_file(err_file);
+  r.err = test::read_text_file(err_file);
   return r;
 }
 
@@ -51,7 +51,7 @@ void make_render_folder(const fs::path& dir, const std::string& mode, double dit
 }
 
 TEST(CliExport, ClipToEveryFormatWithJson) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string clip = (dir / "clip.mp4").string();
   export_video(test::synthetic_clip(8, 48, 32), clip);
   for (const std::string format : {"mp4", "h265", "webm", "gif", "png"}) {
@@ -73,7 +73,7 @@ TEST(CliExport, ClipToEveryFormatWithJson) {
 }
 
 TEST(CliExport, HumanOutputAndOptions) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string clip = (dir / "clip.mp4").string();
   export_video(test::synthetic_clip(8, 48, 32), clip);
   const CliRun r =
@@ -87,7 +87,7 @@ TEST(CliExport, HumanOutputAndOptions) {
 }
 
 TEST(CliExport, SideBySideFromRenderFoldersUsesSidecars) {
-  TempDir dir;
+  ScratchDir dir;
   make_render_folder(dir / "dense", "dense", 8000, 1.0, 20);
   make_render_folder(dir / "sparse", "svg2", 4000, 0.31, 60);
   const std::string out = (dir / "sbs.mp4").string();
@@ -116,7 +116,7 @@ TEST(CliExport, SideBySideFromRenderFoldersUsesSidecars) {
 }
 
 TEST(CliExport, ErrorsAreOneLineWithExitCode) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string clip = (dir / "clip.mp4").string();
   export_video(test::synthetic_clip(4, 32, 32), clip);
   struct Case {

@@ -14,7 +14,7 @@ namespace svg2 {
 namespace {
 
 namespace fs = std::filesystem;
-using test::TempDir;
+using test::ScratchDir;
 
 // Floors: 4:2:0 chroma on the synthetic clip's saturated edges caps lossy formats near 34 dB.
 // Mean PSNR of `decoded` against frames [first, first + decoded.frames) of `original`, over the
@@ -42,7 +42,7 @@ class RoundTrip : public ::testing::TestWithParam<FormatCase> {};
 TEST_P(RoundTrip, PreservesFramesSizeRateAndContent) {
   const auto [format, floor] = GetParam();
   if (!video_format_available(format)) GTEST_FAIL() << to_string(format) << " is not available in this build";
-  TempDir dir;
+  ScratchDir dir;
   const Video clip = test::synthetic_clip(17, 64, 48);
   const std::string out = (dir / ("clip" + file_extension(format))).string();
   const ExportResult r = export_video(clip, out, {.format = format});
@@ -83,7 +83,7 @@ class OddSize : public ::testing::TestWithParam<VideoFormat> {};
 
 TEST_P(OddSize, IsPaddedForYuv420AndExactOtherwise) {
   const VideoFormat format = GetParam();
-  TempDir dir;
+  ScratchDir dir;
   const Video clip = test::synthetic_clip(5, 33, 17);
   const std::string out = (dir / ("odd" + file_extension(format))).string();
   const ExportResult r = export_video(clip, out, {.format = format});
@@ -104,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, OddSize,
                          [](const auto& info) { return to_string(info.param); });
 
 TEST(MediaExport, FrameRangeAndFpsAreHonoured) {
-  TempDir dir;
+  ScratchDir dir;
   const Video clip = test::synthetic_clip(20, 48, 32);
   const ExportResult r =
       export_video(clip, (dir / "part.mp4").string(), {.fps = 24, .first_frame = 3, .last_frame = 10});
@@ -121,7 +121,7 @@ TEST(MediaExport, FrameRangeAndFpsAreHonoured) {
 }
 
 TEST(MediaExport, QualityChangesSizeAndIsRangeChecked) {
-  TempDir dir;
+  ScratchDir dir;
   const Video clip = test::synthetic_clip(9, 64, 48);
   const auto fine = export_video(clip, (dir / "fine.mp4").string(), {.quality = 10});
   const auto coarse = export_video(clip, (dir / "coarse.mp4").string(), {.quality = 40});
@@ -140,7 +140,7 @@ TEST(MediaExport, QualityChangesSizeAndIsRangeChecked) {
 }
 
 TEST(MediaExport, BadRequestsAreClearErrors) {
-  TempDir dir;
+  ScratchDir dir;
   const Video clip = test::synthetic_clip(4, 16, 16);
   auto error_of = [&](const std::string& path, const ExportOptions& o) -> std::string {
     try {
@@ -171,7 +171,7 @@ TEST(MediaExport, BadRequestsAreClearErrors) {
 }
 
 TEST(MediaExport, MissingExtensionIsAdded) {
-  TempDir dir;
+  ScratchDir dir;
   const auto r =
       export_video(test::synthetic_clip(3, 16, 16), (dir / "noext").string(), {.format = VideoFormat::Gif});
   EXPECT_EQ(r.path, (dir / "noext.gif").string());
@@ -182,11 +182,11 @@ class DiskFull : public ::testing::TestWithParam<VideoFormat> {};
 
 TEST_P(DiskFull, FailsCleanlyAndKeepsTheExistingFile) {
   const VideoFormat format = GetParam();
-  TempDir dir;
+  ScratchDir dir;
   const std::string target = (dir / ("keep" + file_extension(format))).string();
   const Video small = test::synthetic_clip(3, 16, 16);
   export_video(small, target, {.format = format});
-  const std::string before = format == VideoFormat::PngSequence ? "" : test::read_file(target);
+  const std::string before = format == VideoFormat::PngSequence ? "" : test::read_text_file(target);
   const auto files_before = format == VideoFormat::PngSequence ? test::count_entries(target) : 0;
 
   Video noisy = test::synthetic_clip(12, 96, 64);
@@ -206,7 +206,7 @@ TEST_P(DiskFull, FailsCleanlyAndKeepsTheExistingFile) {
     EXPECT_EQ(test::count_entries(target), files_before);
     EXPECT_EQ(read_video(target).frames, 3);
   } else {
-    EXPECT_EQ(test::read_file(target), before);
+    EXPECT_EQ(test::read_text_file(target), before);
   }
   EXPECT_EQ(test::count_entries(dir.path()), 1) << "a temp file was left behind";
 }
@@ -217,12 +217,12 @@ INSTANTIATE_TEST_SUITE_P(Formats, DiskFull,
                          [](const auto& info) { return to_string(info.param); });
 
 TEST(MediaExport, ReadOnlyFolderFailsAndKeepsTheExistingFile) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string target = (dir / "keep.mp4").string();
   const std::string frames = (dir / "frames").string();
   export_video(test::synthetic_clip(3, 16, 16), target);
   export_video(test::synthetic_clip(3, 16, 16), frames, {.format = VideoFormat::PngSequence});
-  const std::string before = test::read_file(target);
+  const std::string before = test::read_text_file(target);
   test::make_read_only(dir.path());
   test::make_read_only(frames);
   {
@@ -243,13 +243,13 @@ TEST(MediaExport, ReadOnlyFolderFailsAndKeepsTheExistingFile) {
                  Error);
   }
   fs::permissions(dir.path(), fs::perms::owner_all);
-  EXPECT_EQ(test::read_file(target), before);
+  EXPECT_EQ(test::read_text_file(target), before);
   EXPECT_EQ(test::count_entries(dir.path()), 2) << "a temp file or folder was left behind";
   EXPECT_EQ(read_video(frames).frames, 3);
 }
 
 TEST(MediaExport, CancelLeavesNothing) {
-  TempDir dir;
+  ScratchDir dir;
   const Video clip = test::synthetic_clip(10, 32, 32);
   for (VideoFormat format : {VideoFormat::Mp4H264, VideoFormat::PngSequence}) {
     int calls = 0;
@@ -266,7 +266,7 @@ TEST(MediaExport, CancelLeavesNothing) {
 }
 
 TEST(MediaExport, PngSequenceReplacesOnlyAPreviousSequence) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string seq = (dir / "frames").string();
   export_video(test::synthetic_clip(6, 16, 16), seq, {.format = VideoFormat::PngSequence});
   EXPECT_EQ(test::count_entries(seq), 6);
@@ -283,14 +283,14 @@ TEST(MediaExport, PngSequenceReplacesOnlyAPreviousSequence) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("notes.txt"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(test::read_file(dir / "mine" / "notes.txt"), "keep me");
+  EXPECT_EQ(test::read_text_file(dir / "mine" / "notes.txt"), "keep me");
   EXPECT_THROW(export_video(test::synthetic_clip(2, 8, 8), (dir / "x.png").string(),
                             {.format = VideoFormat::PngSequence}),
                Error);
 }
 
 TEST(MediaImport, RenderFolderAndSidecarAreFound) {
-  TempDir dir;
+  ScratchDir dir;
   fs::create_directory(dir / "render");
   export_video(test::synthetic_clip(5, 32, 32), (dir / "render" / "clip.mp4").string());
   std::ofstream(dir / "render" / "clip.json") << R"({"params": {"seed": 1}})";
@@ -307,10 +307,10 @@ TEST(MediaImport, RenderFolderAndSidecarAreFound) {
 }
 
 TEST(MediaImport, CorruptFilesAreClearErrors) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string out = (dir / "clip.mp4").string();
   export_video(test::synthetic_clip(8, 32, 32), out);
-  const std::string bytes = test::read_file(out);
+  const std::string bytes = test::read_text_file(out);
   std::ofstream(dir / "half.mp4", std::ios::binary) << bytes.substr(0, bytes.size() / 3);
   std::ofstream(dir / "text.mp4") << "this is not a video";
   for (const char* name : {"half.mp4", "text.mp4"}) {

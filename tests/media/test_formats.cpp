@@ -46,7 +46,7 @@ TEST(MediaFormats, AvailabilityMatchesTheBuild) {
   EXPECT_TRUE(video_format_available(VideoFormat::PngSequence));
   EXPECT_EQ(video_format_available(VideoFormat::Mp4H264), bool(SVG2_HAVE_FFMPEG));
 #if !SVG2_HAVE_FFMPEG
-  test::TempDir dir;
+  test::ScratchDir dir;
   try {
     export_video(test::synthetic_clip(2, 8, 8), (dir / "a.mp4").string());
     FAIL() << "expected svg2::Error";

@@ -11,7 +11,7 @@
 namespace svg2 {
 namespace {
 
-using test::TempDir;
+using test::ScratchDir;
 
 Image pattern_image(int width, int height) {
   Image image{width, height, std::vector<std::uint8_t>(std::size_t(width) * height * 3)};
@@ -26,7 +26,7 @@ Image pattern_image(int width, int height) {
 }
 
 TEST(MediaPng, RoundTripPreservesEveryPixel) {
-  TempDir dir;
+  ScratchDir dir;
   for (auto [w, h] : {std::pair{1, 1}, {17, 9}, {64, 31}}) {
     const Image image = pattern_image(w, h);
     const std::string path = (dir / ("img" + std::to_string(w) + ".png")).string();
@@ -39,7 +39,7 @@ TEST(MediaPng, RoundTripPreservesEveryPixel) {
 }
 
 TEST(MediaPng, PythonZlibDecodesTheSamePixels) {
-  TempDir dir;
+  ScratchDir dir;
   const Image image = pattern_image(37, 23);
   write_png((dir / "check.png").string(), image.width, image.height, image.rgb.data());
   {
@@ -47,9 +47,10 @@ TEST(MediaPng, PythonZlibDecodesTheSamePixels) {
     raw.write(reinterpret_cast<const char*>(image.rgb.data()), std::streamsize(image.rgb.size()));
   }
   std::string output;
-  const std::string cmd =
-      test::python() + " " + test::quote(std::string(SVG2_SOURCE_DIR) + "/tests/media/png_check.py") + " " +
-      test::quote((dir / "check.png").string()) + " " + test::quote((dir / "check.rgb").string()) + " 37 23";
+  const std::string cmd = test::python_interpreter() + " " +
+                          test::shell_quote(std::string(SVG2_SOURCE_DIR) + "/tests/media/png_check.py") +
+                          " " + test::shell_quote((dir / "check.png").string()) + " " +
+                          test::shell_quote((dir / "check.rgb").string()) + " 37 23";
   ASSERT_EQ(test::run_command(cmd, &output), 0) << output;
   EXPECT_NE(output.find("ok"), std::string::npos) << output;
 }
@@ -62,7 +63,7 @@ TEST(MediaPng, CompressesSmoothImages) {
 }
 
 TEST(MediaPng, SizeMismatchIsAClearError) {
-  TempDir dir;
+  ScratchDir dir;
   std::vector<std::uint8_t> too_small(10 * 10 * 3 - 1);
   try {
     write_png((dir / "bad.png").string(), 10, 10, too_small);
@@ -75,11 +76,11 @@ TEST(MediaPng, SizeMismatchIsAClearError) {
 }
 
 TEST(MediaPng, UnwritableFolderThrowsAndExistingFileStaysIntact) {
-  TempDir dir;
+  ScratchDir dir;
   const Image image = pattern_image(8, 8);
   const auto target = dir / "keep.png";
   write_png(target.string(), image);
-  const std::string before = test::read_file(target);
+  const std::string before = test::read_text_file(target);
   test::make_read_only(dir.path());
   const Image other = pattern_image(16, 16);
   {
@@ -94,15 +95,15 @@ TEST(MediaPng, UnwritableFolderThrowsAndExistingFileStaysIntact) {
     }
   }
   std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);
-  EXPECT_EQ(test::read_file(target), before);
+  EXPECT_EQ(test::read_text_file(target), before);
   EXPECT_EQ(test::count_entries(dir.path()), 1) << "a temp file was left behind";
 }
 
 TEST(MediaPng, DiskFullThrowsAndExistingFileStaysIntact) {
-  TempDir dir;
+  ScratchDir dir;
   const auto target = dir / "keep.png";
   write_png(target.string(), pattern_image(8, 8));
-  const std::string before = test::read_file(target);
+  const std::string before = test::read_text_file(target);
   Image big = pattern_image(128, 128);
   std::mt19937 rng(7);
   for (auto& byte : big.rgb) byte = static_cast<std::uint8_t>(rng());  // noise: ~48 KiB even compressed
@@ -115,12 +116,12 @@ TEST(MediaPng, DiskFullThrowsAndExistingFileStaysIntact) {
       EXPECT_NE(std::string(e.what()).find("keep.png"), std::string::npos) << e.what();
     }
   }
-  EXPECT_EQ(test::read_file(target), before);
+  EXPECT_EQ(test::read_text_file(target), before);
   EXPECT_EQ(test::count_entries(dir.path()), 1) << "a temp file was left behind";
 }
 
 TEST(MediaPng, MissingFolderIsAClearError) {
-  TempDir dir;
+  ScratchDir dir;
   try {
     write_png((dir / "no-such-folder" / "a.png").string(), pattern_image(4, 4));
     FAIL() << "expected svg2::Error";
@@ -130,7 +131,7 @@ TEST(MediaPng, MissingFolderIsAClearError) {
 }
 
 TEST(MediaPng, CorruptFilesAreRejectedWithTheirName) {
-  TempDir dir;
+  ScratchDir dir;
   const Image image = pattern_image(12, 12);
   std::string png = encode_png(image.width, image.height, image.rgb.data());
   auto write_bytes = [&](const std::string& name, const std::string& bytes) {

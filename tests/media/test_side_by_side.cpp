@@ -9,7 +9,7 @@
 namespace svg2 {
 namespace {
 
-using test::TempDir;
+using test::ScratchDir;
 
 Video solid(int frames, int w, int h, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
   Video v;
@@ -110,7 +110,7 @@ TEST(MediaSideBySide, ExportsAsVideoAndKeepsLabels) {
        {VideoFormat::Mp4H264, VideoFormat::WebmVp9, VideoFormat::Gif, VideoFormat::PngSequence}) {
     if (!video_format_available(format)) continue;
     SCOPED_TRACE(to_string(format));
-    TempDir dir;
+    ScratchDir dir;
     const ExportResult r =
         export_video(sbs, (dir / ("sbs" + file_extension(format))).string(), {.format = format});
     EXPECT_EQ(r.width, format == VideoFormat::Mp4H264 ? (sbs.width + 1) / 2 * 2 : sbs.width);

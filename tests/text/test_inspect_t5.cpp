@@ -53,7 +53,8 @@ std::string error_of(const InspectT5Options& o) {
 TEST(InspectT5, PromptsGiveTheReferenceContexts) {
   test::ScratchDir scratch;
   InspectT5Options o = base_options(scratch);
-  const auto prompts = nlohmann::json::parse(test::read_text(reference_dir() / "prompts.json"))["prompts"];
+  const auto prompts =
+      nlohmann::json::parse(test::read_text_file(reference_dir() / "prompts.json"))["prompts"];
   for (const auto& p : prompts) o.prompts.push_back(p["prompt"].get<std::string>());
   const auto result = nlohmann::json::parse(inspect_t5(o));
   EXPECT_EQ(result["config"]["layers"], 2);

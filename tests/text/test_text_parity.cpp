@@ -30,7 +30,7 @@ const Reference& reference() {
   static const Reference ref = [] {
     const auto dir = test::cached_reference("text/umt5_reference.py");
     if (dir.empty()) throw std::runtime_error("umt5 reference helper failed");
-    return Reference{dir, nlohmann::json::parse(test::read_text(dir / "prompts.json")),
+    return Reference{dir, nlohmann::json::parse(test::read_text_file(dir / "prompts.json")),
                      io::Checkpoint::open(dir / "reference.safetensors")};
   }();
   return ref;

@@ -12,31 +12,17 @@
 #include "models/wan/wan_vae.h"
 #include "svg2/error.h"
 #include "svg2/inspect_vae.h"
-#include "text/parity_support.h"
+#include "vae/vae_reference.h"
 
 using namespace svg2;
 
 namespace {
 
-const test::fs::path& reference_dir() {
-  static const test::fs::path dir = [] {
-    auto d = test::cached_reference("vae/wan_vae_reference.py");
-    if (d.empty()) throw std::runtime_error("VAE reference helper failed");
-    return d;
-  }();
-  return dir;
-}
-
-double max_rel_error(const at::Tensor& ours, const at::Tensor& ref) {
-  return ((ours.to(at::kDouble) - ref.to(at::kDouble)).abs().max() / ref.to(at::kDouble).abs().max())
-      .item<double>();
-}
-
 InspectVaeOptions base_options(const test::ScratchDir& scratch, const std::string& mode) {
   InspectVaeOptions o;
   o.mode = mode;
-  o.weights = (reference_dir() / "vae_wan.safetensors").string();
-  o.inputs = (reference_dir() / "reference.safetensors").string();
+  o.weights = (test::vae_reference_dir() / "vae_wan.safetensors").string();
+  o.inputs = (test::vae_reference_dir() / "reference.safetensors").string();
   o.out = (scratch / (mode + ".safetensors")).string();
   o.device = "cpu";
   return o;
@@ -55,25 +41,26 @@ std::string error_of(const InspectVaeOptions& o) {
 
 TEST(InspectVae, DecodeAndEncodeGiveTheReference) {
   test::ScratchDir scratch;
-  const io::Checkpoint ref = io::Checkpoint::open(reference_dir() / "reference.safetensors");
+  const io::Checkpoint ref = io::Checkpoint::open(test::vae_reference_dir() / "reference.safetensors");
 
   const InspectVaeOptions dec = base_options(scratch, "decode");
   const auto d = nlohmann::json::parse(inspect_vae(dec));
   EXPECT_EQ(d["output_shape"], (std::vector<int64_t>{1, 3, 13, 48, 80}));
   EXPECT_EQ(d["chunks"], 4);  // one latent frame per decoder call
   EXPECT_EQ(d["tiles"], 1);
-  EXPECT_LE(max_rel_error(io::Checkpoint::open(dec.out).load("video"), ref.load("decoded")), 1e-4);
+  EXPECT_LE(test::max_relative_error(io::Checkpoint::open(dec.out).load("video"), ref.load("decoded")), 1e-4);
 
   InspectVaeOptions enc = base_options(scratch, "encode");
-  enc.weights = (reference_dir() / "vae_diffusers").string();
+  enc.weights = (test::vae_reference_dir() / "vae_diffusers").string();
   const auto e = nlohmann::json::parse(inspect_vae(enc));
   EXPECT_EQ(e["output_shape"], (std::vector<int64_t>{1, 16, 4, 6, 10}));
-  EXPECT_LE(max_rel_error(io::Checkpoint::open(enc.out).load("latents"), ref.load("encoded")), 1e-4);
+  EXPECT_LE(test::max_relative_error(io::Checkpoint::open(enc.out).load("latents"), ref.load("encoded")),
+            1e-4);
 }
 
 TEST(InspectVae, TiledDecodeOfAnUnbatchedInputIsTheLibrarys) {
   test::ScratchDir scratch;
-  const io::Checkpoint ref = io::Checkpoint::open(reference_dir() / "reference.safetensors");
+  const io::Checkpoint ref = io::Checkpoint::open(test::vae_reference_dir() / "reference.safetensors");
   const auto inputs = scratch / "z.safetensors";
   io::save_safetensors(inputs, {{"z", ref.load("latents").squeeze(0)}});
   InspectVaeOptions o = base_options(scratch, "decode");

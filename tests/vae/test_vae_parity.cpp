@@ -10,32 +10,18 @@
 
 #include "io/checkpoint.h"
 #include "models/wan/wan_vae.h"
-#include "text/parity_support.h"
+#include "vae/vae_reference.h"
 
 using namespace svg2;
 
 namespace {
-
-const test::fs::path& reference_dir() {
-  static const test::fs::path dir = [] {
-    auto d = test::cached_reference("vae/wan_vae_reference.py");
-    if (d.empty()) throw std::runtime_error("VAE reference helper failed");
-    return d;
-  }();
-  return dir;
-}
-
-double max_rel_error(const at::Tensor& ours, const at::Tensor& ref) {
-  return ((ours.to(at::kDouble) - ref.to(at::kDouble)).abs().max() / ref.to(at::kDouble).abs().max())
-      .item<double>();
-}
 
 wan::WanVae load(const test::fs::path& path) {
   return wan::load_wan_vae(io::Checkpoint::open(path, io::ModelFamily::wan_vae), at::kCPU, at::kFloat);
 }
 
 void expect_matches(wan::WanVae& vae) {
-  const io::Checkpoint ref = io::Checkpoint::open(reference_dir() / "reference.safetensors");
+  const io::Checkpoint ref = io::Checkpoint::open(test::vae_reference_dir() / "reference.safetensors");
   EXPECT_EQ(vae->config().spatial_factor(), 8);
   EXPECT_EQ(vae->config().temporal_factor(), 4);
 
@@ -43,7 +29,7 @@ void expect_matches(wan::WanVae& vae) {
   const at::Tensor expected = ref.load("decoded");
   EXPECT_GT(expected.abs().max().item<double>(), 0.5);  // a real signal, not an empty reference
   ASSERT_EQ(decoded.sizes(), expected.sizes());
-  const double decode_err = max_rel_error(decoded, expected);
+  const double decode_err = test::max_relative_error(decoded, expected);
   std::printf("[parity] VAE decode: max rel error %.2e\n", decode_err);
   EXPECT_LE(decode_err, 1e-4);
 
@@ -51,7 +37,7 @@ void expect_matches(wan::WanVae& vae) {
   const at::Tensor expected_z = ref.load("encoded");
   EXPECT_GT(expected_z.abs().max().item<double>(), 0.5);
   ASSERT_EQ(encoded.sizes(), expected_z.sizes());
-  const double encode_err = max_rel_error(encoded, expected_z);
+  const double encode_err = test::max_relative_error(encoded, expected_z);
   std::printf("[parity] VAE encode: max rel error %.2e\n", encode_err);
   EXPECT_LE(encode_err, 1e-4);
 }
@@ -59,14 +45,14 @@ void expect_matches(wan::WanVae& vae) {
 // Wan's 81-frame clip (21 latent frames), batch 2: decoded one latent frame at a time through
 // the causal cache (whose size must not grow with the clip) and encoded in chunks of 1 then 4.
 void expect_long_clip_matches(wan::WanVae& vae) {
-  const io::Checkpoint ref = io::Checkpoint::open(reference_dir() / "reference.safetensors");
+  const io::Checkpoint ref = io::Checkpoint::open(test::vae_reference_dir() / "reference.safetensors");
   wan::VaeDecodeStats stats;
   const at::Tensor decoded = vae->decode(ref.load("latents_long"), {}, {}, &stats);
   const at::Tensor expected = ref.load("decoded_long");
   ASSERT_EQ(decoded.sizes(), (at::IntArrayRef{2, 3, 81, 16, 24}));
   ASSERT_EQ(decoded.sizes(), expected.sizes());
   EXPECT_EQ(stats.chunks, 21);
-  const double decode_err = max_rel_error(decoded, expected);
+  const double decode_err = test::max_relative_error(decoded, expected);
   std::printf("[parity] VAE decode 81 frames: max rel error %.2e\n", decode_err);
   EXPECT_LE(decode_err, 1e-4);
 
@@ -77,7 +63,7 @@ void expect_long_clip_matches(wan::WanVae& vae) {
   const at::Tensor encoded = vae->encode(ref.load("video_long"));
   const at::Tensor expected_z = ref.load("encoded_long");
   ASSERT_EQ(encoded.sizes(), expected_z.sizes());
-  const double encode_err = max_rel_error(encoded, expected_z);
+  const double encode_err = test::max_relative_error(encoded, expected_z);
   std::printf("[parity] VAE encode 81 frames: max rel error %.2e\n", encode_err);
   EXPECT_LE(encode_err, 1e-4);
 }
@@ -85,16 +71,16 @@ void expect_long_clip_matches(wan::WanVae& vae) {
 }  // namespace
 
 TEST(VaeParity, FromWanNamedWeights) {
-  wan::WanVae vae = load(reference_dir() / "vae_wan.safetensors");
+  wan::WanVae vae = load(test::vae_reference_dir() / "vae_wan.safetensors");
   expect_matches(vae);
 }
 
 TEST(VaeParity, FromDiffusersFolder) {
-  wan::WanVae vae = load(reference_dir() / "vae_diffusers");
+  wan::WanVae vae = load(test::vae_reference_dir() / "vae_diffusers");
   expect_matches(vae);
 }
 
 TEST(VaeParity, EightyOneFrameClipInBatchOfTwo) {
-  wan::WanVae vae = load(reference_dir() / "vae_wan.safetensors");
+  wan::WanVae vae = load(test::vae_reference_dir() / "vae_wan.safetensors");
   expect_long_clip_matches(vae);
 }
