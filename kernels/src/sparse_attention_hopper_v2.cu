@@ -12,6 +12,9 @@
 //    costs one warpgroup's tensor work instead of two.
 // `hopper-v2-pp` adds FlashAttention-3's ping-pong on top: named barriers make the two consumer
 // warpgroups take turns issuing their matrix products (only when both have rows).
+// Measured on an H200 (docs/PERF.md): correct, but 8-18% slower than hopper-simple despite less
+// padding; the 64-key tiles double a fixed per-tile cost that the deeper ring does not hide. Kept
+// selectable (not `auto`) as the base for a 128-key version with FA3's register split.
 #include "hopper_primitives.cuh"
 #include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
