@@ -40,6 +40,27 @@ TEST(KMeans, PlusPlusInitIsDeterministicAndSpreadsOut) {
   EXPECT_NEAR(std::max(mean[0].item<float>(), mean[1].item<float>()), 100.0, 1.0);
 }
 
+TEST(KMeans, PlusPlusInitPutsACentreInEveryWellSeparatedBlob) {
+  // 128 problems, each with five far-apart blobs: four of 99 tokens and one of 4. A single D² draw
+  // misses the small blob with a few percent probability once the big ones are covered (their
+  // spread adds up: plain k-means++ misses it in ~3 of 128 problems, simulated); the greedy init
+  // (best of several draws) must give every blob a centre.
+  const std::int64_t n = 128, d = 8, blobs = 5;
+  const std::vector<std::int64_t> sizes{99, 99, 99, 99, 4};
+  std::vector<std::int64_t> blob_of;
+  for (std::int64_t b = 0; b < blobs; ++b) blob_of.insert(blob_of.end(), sizes[b], b);
+  const at::Tensor which = at::tensor(blob_of, at::kLong);    // [S]
+  const at::Tensor centres = points(n, blobs, d, 11) * 10.0;  // [N, 5, D]
+  const at::Tensor x = centres.index_select(1, which) + points(n, which.size(0), d, 12) * 0.15;
+  const at::Tensor init = kmeans_init_plus_plus(x, blobs, 5);
+  for (std::int64_t p = 0; p < n; ++p) {
+    // Each chosen token's blob: the nearest true centre.
+    const at::Tensor dist = (init[p].unsqueeze(1) - centres[p].unsqueeze(0)).pow(2).sum(-1);  // [C, 5]
+    const at::Tensor hit = std::get<1>(dist.min(1));
+    EXPECT_EQ(std::get<0>(at::_unique(hit)).numel(), blobs) << "problem " << p;
+  }
+}
+
 TEST(KMeans, AssignMatchesBruteForce) {
   const at::Tensor x = points(2, 64, 16, 3);
   const at::Tensor c = points(2, 10, 16, 4);
