@@ -27,6 +27,7 @@
 #include "text/text_encoder.h"
 #include "train/adamw.h"
 #include "train/latent_bank.h"
+#include "train/resume.h"
 #include "train/rng.h"
 #include "train/train_run.h"
 
@@ -109,11 +110,10 @@ TrainReport train_dit(const DitTrainOptions& o) {
       json_doubles(manifest["vae"].value("latents_std", nlohmann::json()), "vae.latents_std", manifest_name);
 
   const text::Tokenizer tokenizer = text::Tokenizer::load(run.tokenizer());
-  const int start_steps = [&] {
-    const nlohmann::json s = read_json_file(run.state_json("dit"));
-    return (o.resume && fs::exists(run.state("dit"))) ? s.value("steps", 0) : 0;
-  }();
-  // The text encoder starts from `train text`'s init; on resume its weights come from the state.
+  const ResumePlan resume = plan_resume(run, "dit", run.dit(), o.resume, "DiT");
+  const int start_steps = resume.steps;
+  // The text encoder starts from the run's text_encoder.safetensors (`train text`'s init, or the
+  // EMA weights this stage saved last); on resume from the state its weights come from there.
   text::UMT5Encoder t5 = text::load_umt5_encoder(
       io::Checkpoint::open(run.text_encoder(), io::ModelFamily::wan_t5), device, at::kFloat);
 
@@ -160,11 +160,10 @@ TrainReport train_dit(const DitTrainOptions& o) {
           {"t5." + item.key(), item.value(), o.text_lr_scale, !no_decay(item.key(), item.value())});
     }
   }
+  // Before the optimizer, whose EMA starts from the live weights.
+  if (resume.source == ResumeSource::weights) load_weights_into(params, run.dit(), "dit.");
   AdamW opt(params, AdamWOptions{}, o.ema_decay);
-  if (start_steps > 0) {
-    opt.load_state(read_all_tensors(run.state("dit")), start_steps);
-    log_info("DiT: resuming at step {}", start_steps);
-  }
+  if (resume.source == ResumeSource::state) opt.load_state(read_all_tensors(run.state("dit")), start_steps);
   log_info(
       "DiT: {} parameters, {} layers x {} wide ({} heads), text encoder {} ({}), bank {} clips, batch {}, on "
       "{}",
@@ -245,7 +244,8 @@ TrainReport train_dit(const DitTrainOptions& o) {
                      {{"device", device.str()},
                       {"parameters", config.parameter_count()},
                       {"bank_clips", bank.size()},
-                      {"batch", o.batch}});
+                      {"batch", o.batch},
+                      {"resumed_from", resume_source_name(resume.source)}});
 }
 
 }  // namespace svg2

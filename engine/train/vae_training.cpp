@@ -25,6 +25,7 @@
 #include "svg2/procedural.h"
 #include "train/adamw.h"
 #include "train/clip_render.h"
+#include "train/resume.h"
 #include "train/rng.h"
 #include "train/train_run.h"
 #include "train/vae_forward.h"
@@ -132,15 +133,11 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     item.value().set_requires_grad(true);
     params.push_back({item.key(), item.value(), 1.0, item.value().dim() > 1});
   }
+  const ResumePlan resume = plan_resume(run, "vae", run.vae(), o.resume, "VAE");
+  if (resume.source == ResumeSource::weights) load_weights_into(params, run.vae(), "");
   AdamW opt(params, AdamWOptions{}, /*ema_decay=*/0);
-
-  int start = 0;
-  nlohmann::json state = read_json_file(run.state_json("vae"));
-  if (o.resume && !state.empty() && fs::exists(run.state("vae"))) {
-    start = state.value("steps", 0);
-    opt.load_state(read_all_tensors(run.state("vae")), start);
-    log_info("VAE: resuming at step {} from {}", start, run.state("vae").string());
-  }
+  if (resume.source == ResumeSource::state) opt.load_state(read_all_tensors(run.state("vae")), resume.steps);
+  const int start = resume.steps;
   log_info(
       "VAE: {} parameters ({}), training on {}, {} frames {}x{} crops, batch {}",
       [&] {
@@ -217,9 +214,11 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   const double fit_error = stats["preview_fit_error"];
   stats.erase("preview_fit_error");
   update_manifest(run, stats);
-  return make_report(
-      "vae", step, step - start, train_seconds, log,
-      {{"device", device.str()}, {"preview_fit_error", fit_error}, {"config", config.describe()}});
+  return make_report("vae", step, step - start, train_seconds, log,
+                     {{"device", device.str()},
+                      {"preview_fit_error", fit_error},
+                      {"config", config.describe()},
+                      {"resumed_from", resume_source_name(resume.source)}});
 }
 
 }  // namespace svg2

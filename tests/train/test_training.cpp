@@ -6,10 +6,16 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/abs.h>
+
+#include <map>
+
 #include "svg2/engine.h"
 #include "svg2/error.h"
 #include "svg2/model_info.h"
 #include "svg2/train.h"
+#include "train/train_run.h"
 
 namespace fs = std::filesystem;
 
@@ -71,6 +77,31 @@ svg2::DitTrainOptions tiny_dit(const fs::path& run, int steps) {
   d.warmup_steps = 1;
   d.log_every = 1;
   return d;
+}
+
+std::map<std::string, at::Tensor> read_weights(const fs::path& file) {
+  const auto tensors = svg2::train::read_all_tensors(file);
+  return {tensors.begin(), tensors.end()};
+}
+
+// Largest |a - b| over all tensors; the two files must hold the same names and shapes.
+double max_weight_change(const fs::path& before_file, const fs::path& after_file) {
+  const auto before = read_weights(before_file), after = read_weights(after_file);
+  EXPECT_EQ(before.size(), after.size());
+  double change = 0;
+  for (const auto& [name, b] : before) {
+    const auto it = after.find(name);
+    if (it == after.end() || it->second.sizes() != b.sizes()) {
+      ADD_FAILURE() << name << " is missing or reshaped in " << after_file;
+      return 1e9;
+    }
+    change = std::max(change, (it->second - b).abs().max().item<double>());
+  }
+  return change;
+}
+
+std::string resumed_from(const svg2::TrainReport& r) {
+  return nlohmann::json::parse(r.json).value("resumed_from", "");
 }
 
 }  // namespace
@@ -154,5 +185,81 @@ TEST(Training, BadOptionsAreNamed) {
   } catch (const svg2::Error& e) {
     EXPECT_NE(std::string(e.what()).find("svg2 train text"), std::string::npos) << e.what();
   }
+  fs::remove_all(run);
+}
+
+// Issue 9: weights whose optimizer state is missing (a copied or pruned run folder) are resumed
+// from, not silently replaced by a fresh random start. `train(steps, lr, seed)` runs the stage,
+// which has just done `steps_done` steps with seed 1.
+template <class Train>
+void expect_resume_from_weights(const fs::path& run, const std::string& stage, int steps_done, Train train) {
+  const fs::path weights = run / (stage + ".safetensors"), kept = run / ("trained_" + stage + ".safetensors");
+  const fs::path state = run / (stage + ".train.safetensors"), step_count = run / (stage + ".train.json");
+  fs::copy_file(weights, kept);
+
+  // The recorded step count is reached already: nothing to train, nothing lost.
+  fs::remove(state);
+  const svg2::TrainReport again = train(steps_done, 1e-3, 1);
+  EXPECT_EQ(resumed_from(again), "weights");
+  EXPECT_EQ(again.steps_done, steps_done);
+  EXPECT_EQ(again.steps_this_run, 0);
+  EXPECT_EQ(max_weight_change(kept, weights), 0.0);
+  EXPECT_TRUE(fs::exists(state));  // written again
+
+  // Without the step count either, training continues from the weights: a vanishing learning
+  // rate keeps them where they were, while a random start (another seed) would be far away.
+  fs::remove(state);
+  fs::remove(step_count);
+  const svg2::TrainReport continued = train(1, 1e-9, 2);
+  EXPECT_EQ(resumed_from(continued), "weights");
+  EXPECT_EQ(continued.steps_this_run, 1);
+  EXPECT_LT(max_weight_change(kept, weights), 1e-5);
+}
+
+TEST(Training, VaeResumesFromWeightsWhenTheOptimizerStateIsMissing) {
+  const fs::path run = fresh_dir("vae_no_state");
+  EXPECT_EQ(resumed_from(svg2::train_vae(tiny_vae(run, 3))), "scratch");
+  expect_resume_from_weights(run, "vae", 3, [&](int steps, double lr, std::uint64_t seed) {
+    svg2::VaeTrainOptions v = tiny_vae(run, steps);
+    v.lr = lr;
+    v.seed = seed;
+    return svg2::train_vae(v);
+  });
+
+  // Weights of other sizes cannot be resumed from: the error names the file and the way out.
+  fs::remove(run / "vae.train.safetensors");
+  svg2::VaeTrainOptions wider = tiny_vae(run, 1);
+  wider.base_dim = 8;
+  try {
+    svg2::train_vae(wider);
+    ADD_FAILURE() << "resumed from weights of another size";
+  } catch (const svg2::Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("vae.safetensors"), std::string::npos) << message;
+    EXPECT_NE(message.find("--fresh"), std::string::npos) << message;
+  }
+
+  // --fresh starts over on purpose.
+  svg2::VaeTrainOptions fresh = tiny_vae(run, 2);
+  fresh.resume = false;
+  fresh.seed = 2;
+  const svg2::TrainReport restarted = svg2::train_vae(fresh);
+  EXPECT_EQ(resumed_from(restarted), "scratch");
+  EXPECT_EQ(restarted.steps_this_run, 2);
+  EXPECT_GT(max_weight_change(run / "trained_vae.safetensors", run / "vae.safetensors"), 1e-3);
+  fs::remove_all(run);
+}
+
+TEST(Training, DitResumesFromWeightsWhenTheOptimizerStateIsMissing) {
+  const fs::path run = fresh_dir("dit_no_state");
+  svg2::train_text(tiny_text(run));
+  svg2::train_vae(tiny_vae(run, 1));
+  EXPECT_EQ(resumed_from(svg2::train_dit(tiny_dit(run, 2))), "scratch");
+  expect_resume_from_weights(run, "dit", 2, [&](int steps, double lr, std::uint64_t seed) {
+    svg2::DitTrainOptions d = tiny_dit(run, steps);
+    d.lr = lr;
+    d.seed = seed;
+    return svg2::train_dit(d);
+  });
   fs::remove_all(run);
 }

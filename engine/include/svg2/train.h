@@ -30,7 +30,7 @@ struct TrainCommonOptions {
   double time_budget_s = 0;
   int checkpoint_every = 0;  // steps between checkpoints (0 = only at the end)
   int log_every = 10;
-  bool resume = true;  // continue from the run folder's training state when present
+  bool resume = true;  // continue from the run folder's training state, else its weights, when present
   int threads = 0;     // CPU threads (0 = LibTorch's default)
   bool bf16 = true;    // bf16 autocast on CUDA (ignored on the CPU, which trains in fp32)
 };
