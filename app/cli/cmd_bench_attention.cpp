@@ -1,8 +1,8 @@
 // svg2 bench attention: dense attention vs each SVG2 stage (issue #7's table).
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "cli/attention_options.h"
 #include "cli/cli_context.h"
 #include "svg2/bench_attention.h"
 #include "svg2/error.h"
@@ -15,35 +15,6 @@ struct BenchAttentionCommand {
   BenchAttentionOptions options;
   std::string shapes, densities, kernels;
 };
-
-std::vector<double> parse_densities(const std::string& text) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const double d = std::stod(item, &used);
-      if (used == item.size() && d > 0 && d <= 1) {
-        out.push_back(d);
-        continue;
-      }
-    } catch (const std::exception&) {
-    }
-    throw Error("--densities takes comma-separated fractions in (0, 1], e.g. 0.30,0.13 (got '" + item + "')");
-  }
-  if (out.empty()) throw Error("--densities names no density");
-  return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 }  // namespace
 
@@ -72,8 +43,8 @@ void add_bench_attention_command(CLI::App& bench, CliContext& ctx) {
     ctx.action = [&ctx, s]() -> int {
       auto& o = s->options;
       if (!s->shapes.empty()) o.shapes = parse_bench_shapes(s->shapes);
-      if (!s->densities.empty()) o.densities = parse_densities(s->densities);
-      if (!s->kernels.empty()) o.kernels = split(s->kernels);
+      if (!s->densities.empty()) o.densities = parse_fraction_list(s->densities, "--densities", "0.30,0.13");
+      if (!s->kernels.empty()) o.kernels = split_comma_list(s->kernels);
       const BenchAttentionResult r = run_bench_attention(o);
       print_result(ctx, nlohmann::json::parse(bench_attention_json(r)), bench_attention_table(r));
       return 0;

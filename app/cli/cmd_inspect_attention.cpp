@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/attention_options.h"
 #include "cli/cli_context.h"
 #include "svg2/error.h"
 #include "svg2/inspect_attention.h"
@@ -16,33 +17,6 @@ struct InspectAttentionCommand {
   InspectAttentionOptions options;
   std::string backends, top_p, densities, grid, kmeans_init = "random";
 };
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-std::vector<double> parse_fractions(const std::string& text, const char* flag) {
-  std::vector<double> out;
-  for (const std::string& item : split(text)) {
-    try {
-      std::size_t used = 0;
-      const double v = std::stod(item, &used);
-      if (used == item.size() && v > 0 && v <= 1) {
-        out.push_back(v);
-        continue;
-      }
-    } catch (const std::exception&) {
-    }
-    throw Error(std::string(flag) + " takes comma-separated values in (0, 1], e.g. 0.5,0.9 (got '" + item +
-                "')");
-  }
-  return out;
-}
 
 void parse_grid(const std::string& text, InspectAttentionOptions& o) {
   int f = 0, h = 0, w = 0;
@@ -115,9 +89,9 @@ void add_inspect_attention_command(CLI::App& inspect, CliContext& ctx) {
   cmd->callback([&ctx, s] {
     ctx.action = [&ctx, s]() -> int {
       auto& o = s->options;
-      if (!s->backends.empty()) o.backends = split(s->backends);
-      if (!s->top_p.empty()) o.top_p = parse_fractions(s->top_p, "--top-p");
-      if (!s->densities.empty()) o.densities = parse_fractions(s->densities, "--densities");
+      if (!s->backends.empty()) o.backends = split_comma_list(s->backends);
+      if (!s->top_p.empty()) o.top_p = parse_fraction_list(s->top_p, "--top-p", "0.5,0.9");
+      if (!s->densities.empty()) o.densities = parse_fraction_list(s->densities, "--densities", "0.5,0.9");
       if (!s->grid.empty()) parse_grid(s->grid, o);
       if (s->kmeans_init == "kmeans++") {
         o.config.kmeans_init = KMeansInit::KMeansPlusPlus;
