@@ -143,12 +143,17 @@ Image cluster_map_frame(const ClusterSnapshot& s, ClusterSide side, int frame, c
   const bool overlay = !background.empty();
   const double a = overlay ? style.overlay_alpha : 1.0;
   const std::size_t frame_offset = static_cast<std::size_t>(frame) * s.grid_h * s.grid_w;
+  // One colour per cluster, not per pixel: the HSL conversion per pixel was most of the inspector
+  // panel's per-step work on the UI thread. (Labels are checked to lie in [0, clusters).)
+  std::vector<Rgb> palette(static_cast<std::size_t>(cluster_count(s, side)));
+  for (std::size_t c = 0; c < palette.size(); ++c) palette[c] = cluster_color(static_cast<int>(c));
   for (int y = 0; y < h; ++y) {
     const int ty = y / style.cell_px;
     const int by = overlay ? std::min(y * background.height / h, background.height - 1) : 0;
     for (int x = 0; x < w; ++x) {
       const int tx = x / style.cell_px;
-      const Rgb c = cluster_color(labels[frame_offset + static_cast<std::size_t>(ty) * s.grid_w + tx]);
+      const Rgb c = palette[static_cast<std::size_t>(
+          labels[frame_offset + static_cast<std::size_t>(ty) * s.grid_w + tx])];
       std::uint8_t* p = out.rgb.data() + (static_cast<std::size_t>(y) * w + x) * 3;
       if (!overlay) {
         p[0] = c.r;
