@@ -1,11 +1,12 @@
 // The DiT on CUDA (label gpu; skipped without a device): bf16 numerics against the fp32 CPU
 // forward, the fused GELU epilogue, block-wise CPU offload (same result, less device memory),
-// determinism, and random weights made on the device.
+// determinism, random weights made on the device, and the fused CUDA RoPE against its formula.
 #include <gtest/gtest.h>
 
 #include <ATen/Context.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/equal.h>
+#include <ATen/ops/flip.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/gelu.h>
 #include <ATen/ops/linear.h>
@@ -17,6 +18,9 @@
 #include "dit_test_support.h"
 #include "models/wan/dit.h"
 #include "models/wan/dit_weights.h"
+#include "models/wan/rope.h"
+#include "models/wan/rope_cuda.h"
+#include "svg2/build_config.h"
 
 using namespace svg2;
 using namespace svg2::wan;
@@ -141,4 +145,35 @@ TEST(DiTGpu, DeterministicForwardAndRandomWeights) {
   c10::InferenceMode guard;
   const auto t = at::full({2}, 999.0);
   EXPECT_TRUE(at::equal(a->forward(latents, t, context), a->forward(latents, t, context)));
+}
+
+// The fused kernel against out = x * cos + swap_pairs(x) * sin computed in fp32, on fresh random
+// inputs: odd token counts, a strided input (the q slice of a packed [B, S, 3, H, D] tensor), each
+// element type, and every output element compared (a pair the kernel skipped would not match).
+TEST(DiTGpu, FusedRopeMatchesTheFormula) {
+  REQUIRE_CUDA();
+  if (!SVG2_CUDA_BACKEND) GTEST_SKIP() << "built without the CUDA backend";
+  c10::InferenceMode guard;
+  for (const auto dtype : {at::kBFloat16, at::kHalf, at::kFloat}) {
+    for (const std::int64_t f : {1, 3}) {
+      const std::int64_t h = 5, w = 7, heads = 3, d = 128, b = 2, s = f * h * w;
+      const RopeTables tables = make_rope_tables(d, f, h, w, kCuda);
+      const auto packed = at::randn({b, s, 3, heads, d}, at::TensorOptions().device(kCuda).dtype(dtype));
+      const auto x = packed.select(2, 0);  // strides of the packed tensor
+      const auto fused = apply_rope_cuda(x, tables);
+      ASSERT_TRUE(fused.has_value()) << "the fused kernel declined a supported input";
+      const auto got = *fused;
+      EXPECT_TRUE(at::equal(apply_rope(x, tables), got)) << "apply_rope must take the fused path";
+      ASSERT_EQ(got.sizes(), x.sizes());
+      ASSERT_EQ(got.scalar_type(), dtype);
+      ASSERT_TRUE(got.is_contiguous());
+      const auto xf = x.to(at::kFloat);
+      const auto swapped = xf.unflatten(-1, {d / 2, 2}).flip(-1).flatten(-2);
+      const auto want = (xf * tables.cos + swapped * tables.sin).to(dtype).to(at::kFloat);
+      // Both sides round an fp32 result to `dtype`: they may differ by one unit in the last place.
+      const double ulp = dtype == at::kFloat ? 1e-6 : (dtype == at::kHalf ? 1.0 / 1024 : 1.0 / 128);
+      const double err = ((got.to(at::kFloat) - want).abs() - want.abs() * ulp).max().item<double>();
+      EXPECT_LE(err, 1e-6) << "dtype " << dtype << ", frames " << f;
+    }
+  }
 }
