@@ -20,16 +20,7 @@ START=$(date +%s)
 mkdir -p "$OUT"
 SVG2="$ROOT/.gpu/kernels-svg2/svg2"
 BIN="$ROOT/.gpu/kernels-bin"
-PY="$(command -v python3)"
-TORCH_LIBS="$("$PY" - <<'PY'
-import glob, os, torch
-site = os.path.dirname(os.path.dirname(torch.__file__))
-dirs = [os.path.join(os.path.dirname(torch.__file__), "lib")]
-dirs += sorted({os.path.dirname(p) for p in glob.glob(os.path.join(site, "nvidia", "**", "*.so*"), recursive=True)})
-print(":".join(dirs))
-PY
-)"
-export LD_LIBRARY_PATH="$ROOT/.gpu/deps/usr/lib/x86_64-linux-gnu:$TORCH_LIBS:${LD_LIBRARY_PATH:-}"
+source "$ROOT/tests/gpu/device_env.sh"
 export XDG_DATA_HOME="$OUT/xdg"  # svg2 writes its log file under it
 
 left() { echo $((BUDGET - ($(date +%s) - START))); }

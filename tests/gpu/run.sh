@@ -19,19 +19,7 @@ mkdir -p "$OUT"
 BUILD="$ROOT/build-gpu"
 DEPS="$ROOT/.gpu/deps/usr"
 [ -d "$DEPS" ] || { echo "missing .gpu/deps: run tests/gpu/prepare.sh here and carry .gpu"; exit 2; }
-PY="$(command -v python3)"
-# The torch wheel's libraries and its nvidia-* CUDA libraries (cudart, cuBLAS, cuDNN) come first.
-TORCH_LIBS="$("$PY" - <<'PY'
-import glob, os, torch
-site = os.path.dirname(os.path.dirname(torch.__file__))
-dirs = [os.path.join(os.path.dirname(torch.__file__), "lib")]
-dirs += sorted({os.path.dirname(p) for p in glob.glob(os.path.join(site, "nvidia", "**", "*.so*"), recursive=True)})
-print(":".join(dirs))
-PY
-)"
-export LD_LIBRARY_PATH="$DEPS/lib/x86_64-linux-gnu:$TORCH_LIBS:${LD_LIBRARY_PATH:-}"
-export PKG_CONFIG_PATH="$DEPS/lib/x86_64-linux-gnu/pkgconfig"
-export PKG_CONFIG_ARGN="--define-prefix"
+source "$ROOT/tests/gpu/device_env.sh"
 
 {
   echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv,noheader

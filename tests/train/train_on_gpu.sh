@@ -36,19 +36,7 @@ LOG="$OUT/train.log"
 left() { echo $(( DEADLINE_S - ($(date +%s) - T0) )); }
 say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$LOG"; }
 
-DEPS="$ROOT/.gpu/deps/usr"
-PY="$(command -v python3)"
-TORCH_LIBS="$("$PY" - <<'PY'
-import glob, os, torch
-site = os.path.dirname(os.path.dirname(torch.__file__))
-dirs = [os.path.join(os.path.dirname(torch.__file__), "lib")]
-dirs += sorted({os.path.dirname(p) for p in glob.glob(os.path.join(site, "nvidia", "**", "*.so*"), recursive=True)})
-print(":".join(dirs))
-PY
-)"
-export LD_LIBRARY_PATH="$DEPS/lib/x86_64-linux-gnu:$TORCH_LIBS:${LD_LIBRARY_PATH:-}"
-export PKG_CONFIG_PATH="$DEPS/lib/x86_64-linux-gnu/pkgconfig"
-export PKG_CONFIG_ARGN="--define-prefix"
+source "$ROOT/tests/gpu/device_env.sh"
 {
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
   "$PY" -c 'import torch;print("torch",torch.__version__,"cuda",torch.version.cuda)'

@@ -20,16 +20,7 @@ case "${1:-run}" in
     shift || true
     OUT="${OUT:-$ROOT/out/gpu}"
     mkdir -p "$OUT"
-    PY="$(command -v python3)"
-    TORCH_LIBS="$("$PY" - <<'PY'
-import glob, os, torch
-site = os.path.dirname(os.path.dirname(torch.__file__))
-dirs = [os.path.join(os.path.dirname(torch.__file__), "lib")]
-dirs += sorted({os.path.dirname(p) for p in glob.glob(os.path.join(site, "nvidia", "**", "*.so*"), recursive=True)})
-print(":".join(dirs))
-PY
-)"
-    export LD_LIBRARY_PATH="$ROOT/.gpu/deps/usr/lib/x86_64-linux-gnu:$TORCH_LIBS:${LD_LIBRARY_PATH:-}"
+    source "$ROOT/tests/gpu/device_env.sh"
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/dit-machine.txt"
     echo "commit $(cat "$BIN/COMMIT")" | tee -a "$OUT/dit-machine.txt"
     timeout "${TEST_TIMEOUT:-240}" "$BIN/test_dit_gpu" --gtest_color=no 2>&1 | tee "$OUT/dit-gpu-tests.log"

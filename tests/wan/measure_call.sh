@@ -17,16 +17,7 @@ mkdir -p "$OUT"
 DEADLINE_S="${DEADLINE_S:-560}"
 left() { echo $((DEADLINE_S - ($(date +%s) - T0))); }
 say() { echo "[$(($(date +%s) - T0)) s] $*" | tee -a "$OUT/steps.txt"; }
-PY="$(command -v python3)"
-TORCH_LIBS="$("$PY" - <<'PY'
-import glob, os, torch
-site = os.path.dirname(os.path.dirname(torch.__file__))
-dirs = [os.path.join(os.path.dirname(torch.__file__), "lib")]
-dirs += sorted({os.path.dirname(p) for p in glob.glob(os.path.join(site, "nvidia", "**", "*.so*"), recursive=True)})
-print(":".join(dirs))
-PY
-)"
-export LD_LIBRARY_PATH="$ROOT/.gpu/deps/usr/lib/x86_64-linux-gnu:$TORCH_LIBS:${LD_LIBRARY_PATH:-}"
+source "$ROOT/tests/gpu/device_env.sh"
 BIN="$ROOT/.gpu/dit-bin"
 {
   date -u +%FT%TZ
