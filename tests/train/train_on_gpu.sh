@@ -80,7 +80,8 @@ stage() {
 if [ ! -f "$RUN/tokenizer.model" ]; then
   stage 60 train text --run "$RUN" --text-len 48 || exit 4
 fi
-# After the build, split what is left: VAE ~20%, eval 70 s when the DiT still gets >= 150 s.
+# After the build, split what is left: the VAE gets VAE_S but at most half, eval EVAL_S (70 s) when
+# the DiT still gets >= 150 s.
 L=$(left)
 VAE_S=$(( L / 2 < VAE_S ? L / 2 : VAE_S ))
 [ -n "${SKIP_VAE:-}" ] || stage $(( VAE_S + 45 )) train vae --run "$RUN" --device cuda --steps 4000 --batch 16 --lr 6e-4 --warmup 50 \
