@@ -107,6 +107,7 @@ std::vector<AttentionKernelChoice> kernels_on_this_device() {
     k.push_back(AttentionKernelChoice::HopperSimple);
     k.push_back(AttentionKernelChoice::HopperV2);
     k.push_back(AttentionKernelChoice::HopperV2PingPong);
+    k.push_back(AttentionKernelChoice::HopperV3);
   }
   return k;
 }

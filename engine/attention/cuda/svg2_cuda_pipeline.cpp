@@ -95,6 +95,8 @@ svg2k::AttentionKernel to_kernel(AttentionKernelChoice c) {
       return svg2k::AttentionKernel::HopperV2;
     case AttentionKernelChoice::HopperV2PingPong:
       return svg2k::AttentionKernel::HopperV2PingPong;
+    case AttentionKernelChoice::HopperV3:
+      return svg2k::AttentionKernel::HopperV3;
     case AttentionKernelChoice::Ampere:
       return svg2k::AttentionKernel::Ampere;
     case AttentionKernelChoice::Auto:
@@ -111,8 +113,9 @@ AttentionKernelChoice attention_kernel_from_string(const std::string& name) {
   if (name == "hopper-simple") return AttentionKernelChoice::HopperSimple;
   if (name == "hopper-v2") return AttentionKernelChoice::HopperV2;
   if (name == "hopper-v2-pp") return AttentionKernelChoice::HopperV2PingPong;
+  if (name == "hopper-v3") return AttentionKernelChoice::HopperV3;
   if (name == "ampere") return AttentionKernelChoice::Ampere;
-  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v2, hopper-v2-pp, ampere",
+  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v2, hopper-v2-pp, hopper-v3, ampere",
        name);
 }
 
@@ -126,6 +129,8 @@ std::string to_string(AttentionKernelChoice choice) {
       return "hopper-v2";
     case AttentionKernelChoice::HopperV2PingPong:
       return "hopper-v2-pp";
+    case AttentionKernelChoice::HopperV3:
+      return "hopper-v3";
     case AttentionKernelChoice::Ampere:
       return "ampere";
     case AttentionKernelChoice::Auto:
@@ -144,6 +149,8 @@ AttentionKernelChoice resolve_attention_kernel(AttentionKernelChoice choice) {
       return AttentionKernelChoice::HopperV2;
     case svg2k::AttentionKernel::HopperV2PingPong:
       return AttentionKernelChoice::HopperV2PingPong;
+    case svg2k::AttentionKernel::HopperV3:
+      return AttentionKernelChoice::HopperV3;
     default:
       return AttentionKernelChoice::Ampere;
   }
