@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # One device call for the attention kernels alone (no svg2 CLI, no end-to-end runs): the sparse
-# attention correctness tests first, then the attention table, then the rest of the GPU tests and
-# the larger shape and an Nsight Compute look at hopper-v2 while time is left. Every step under its own timeout, all of them under one
-# budget; logs, JSON and one archive in $OUT.
+# attention correctness tests first, then the attention table, then the variant under study again
+# with its developer switch (tests and bench, e.g. SVG2K_HOPPER_V3_PINGPONG=1), an Nsight Compute
+# look at one launch of it, the rest of the GPU tests and the larger shape while time is left.
+# Every step under its own timeout, all of them under one budget; logs, JSON and one archive in $OUT.
 #
 #   here:   build test_gpu_svg2 and bench_attention_gpu, copy them stripped into $KBIN
-#           (default .gpu/kernels-bin-v2) with a COMMIT file; tests/gpu/prepare.sh makes .gpu/deps
-#   device: carry [".gpu/deps", ".gpu/kernels-bin-v2"], command: BUDGET_S=300 bash tests/gpu/kernel_call.sh
-# BENCH_KERNELS (default auto,hopper-simple,hopper-v2,hopper-v2-pp), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
-# BENCH_REPEATS, BENCH_WARMUP override the bench.
+#           (default .gpu/kernels-bin-v3) with a COMMIT file; tests/gpu/prepare.sh makes .gpu/deps
+#   device: carry [".gpu/deps", ".gpu/kernels-bin-v3"], command: BUDGET_S=300 bash tests/gpu/kernel_call.sh
+# BENCH_KERNELS (default auto,hopper-simple,hopper-v3), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
+# BENCH_REPEATS, BENCH_WARMUP override the bench; STUDY_KERNEL (default hopper-v3) is the variant
+# profiled, STUDY_SWITCH (default SVG2K_HOPPER_V3_PINGPONG=1, empty: skip) its switch.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${OUT:-$ROOT/out/kernels}"
 BUDGET="${BUDGET_S:-300}"
-BIN="${KBIN:-$ROOT/.gpu/kernels-bin-v2}"
+BIN="${KBIN:-$ROOT/.gpu/kernels-bin-v3}"
 START=$(date +%s)
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
@@ -53,7 +55,9 @@ summary() {  # gtest verdict lines of a log
   echo "binaries commit $(cat "$BIN/COMMIT" 2>/dev/null)"
 } 2>&1 | tee "$OUT/machine.txt"
 
-KERNELS="${BENCH_KERNELS:-auto,hopper-simple,hopper-v2,hopper-v2-pp}"
+KERNELS="${BENCH_KERNELS:-auto,hopper-simple,hopper-v3}"
+STUDY="${STUDY_KERNEL:-hopper-v3}"
+SWITCH="${STUDY_SWITCH-SVG2K_HOPPER_V3_PINGPONG=1}"
 BENCH=("$BIN/bench_attention_gpu" --device cuda --densities 0.30,0.13 --kernels "$KERNELS"
   --repeats "${BENCH_REPEATS:-10}" --warmup "${BENCH_WARMUP:-3}")
 
@@ -66,25 +70,42 @@ step bench-wan 150 40 "${BENCH[@]}" --shapes "${BENCH_SHAPES:-wan1.3b-480p,wan14
   --json "$OUT/bench-wan.json"
 tail -40 "$OUT/bench-wan.log"
 
-# 3. the other GPU tests (k-means, selection, graphs, backend), then HunyuanVideo while time is left
+# 3. the variant under study with its developer switch: correctness, then the same bench rows
+if [ -n "$SWITCH" ]; then
+  step tests-switch 60 15 env "$SWITCH" SVG2_TEST_ATTENTION_KERNELS="$STUDY" "$BIN/test_gpu_svg2" --gtest_color=no \
+    --gtest_filter='GpuSparseAttention.*'
+  summary "$OUT/tests-switch.log"
+  step bench-switch 90 30 env "$SWITCH" "${BENCH[@]/$KERNELS/$STUDY}" --shapes "${BENCH_SHAPES:-wan1.3b-480p,wan14b-720p}" \
+    --json "$OUT/bench-switch.json"
+  tail -20 "$OUT/bench-switch.log"
+fi
+
+# 4. Nsight Compute on one launch of the variant (14B 720p, 30%), clocks left alone, while time is left
+NCU="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
+if [ -n "$NCU" ]; then
+  step ncu 100 60 "$NCU" --clock-control none -k "regex:sparse_attention_hopper_${STUDY#hopper-}" -c 1 \
+    --section SpeedOfLight --section WarpStateStats --section SchedulerStats --section ComputeWorkloadAnalysis \
+    --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
+    "$BIN/bench_attention_gpu" --device cuda --shapes wan14b-720p --densities 0.30 --kernels "$STUDY" \
+    --repeats 1 --warmup 0
+  grep -E "Duration|Throughput|Registers Per|Achieved Occupancy|Busy|Issue Slots|No Eligible|Stall|Eligible Warps|Active Warps" \
+    "$OUT/ncu.log" | head -40
+fi
+
+# 5. the other GPU tests (k-means, selection, graphs, backend), then HunyuanVideo while time is left
 step tests-rest 120 45 "$BIN/test_gpu_svg2" --gtest_color=no --gtest_filter='-GpuSparseAttention.*'
 summary "$OUT/tests-rest.log"
 step bench-hunyuan 90 50 "${BENCH[@]}" --shapes "${BENCH_EXTRA_SHAPES:-hunyuan-720p}" \
   --json "$OUT/bench-hunyuan.json"
 tail -25 "$OUT/bench-hunyuan.log"
 
-# 4. Nsight Compute on one hopper-v2 launch (14B 720p, 30%), clocks left alone, while time is left
-NCU="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
-if [ -n "$NCU" ]; then
-  step ncu-v2 100 70 "$NCU" --clock-control none -k regex:sparse_attention_hopper_v2 -c 1 \
-    --section SpeedOfLight --section WarpStateStats --section SchedulerStats --section ComputeWorkloadAnalysis \
-    --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
-    "$BIN/bench_attention_gpu" --device cuda --shapes wan14b-720p --densities 0.30 --kernels hopper-v2 \
-    --repeats 1 --warmup 0
-  grep -E "Duration|Throughput|Registers Per|Achieved Occupancy|Busy|Issue Slots|No Eligible|Stall|Eligible Warps|Active Warps" \
-    "$OUT/ncu-v2.log" | head -40
-fi
-
 echo "total $(($(date +%s) - START)) s of $BUDGET" | tee -a "$OUT/steps.txt"
+# At most 8 files come back: everything in one archive, plus the few read first.
 tar czf /tmp/kernel-logs.tgz -C "$OUT" . && mv /tmp/kernel-logs.tgz "$OUT/all-logs.tgz"
+for f in "$OUT"/*; do
+  case "$(basename "$f")" in
+    all-logs.tgz | steps.txt | machine.txt | bench-wan.json | bench-switch.json | tests-attention.log | ncu.log) ;;
+    *) rm -rf "$f" ;;
+  esac
+done
 exit 0

@@ -31,6 +31,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -101,6 +102,18 @@ svg2k::MutableTokenView mutable_tokens_of(at::Tensor& x) {
 }
 
 std::vector<AttentionKernelChoice> kernels_on_this_device() {
+  // SVG2_TEST_ATTENTION_KERNELS=hopper-v3,... narrows the sparse attention tests to those variants
+  // (a device call re-running one kernel under a developer switch such as SVG2K_HOPPER_V3_PINGPONG).
+  if (const char* only = std::getenv("SVG2_TEST_ATTENTION_KERNELS"); only && *only) {
+    std::vector<AttentionKernelChoice> k;
+    std::string list = only;
+    for (std::size_t start = 0; start <= list.size();) {
+      const std::size_t end = std::min(list.find(',', start), list.size());
+      if (end > start) k.push_back(cuda::attention_kernel_from_string(list.substr(start, end - start)));
+      start = end + 1;
+    }
+    return k;
+  }
   std::vector<AttentionKernelChoice> k{AttentionKernelChoice::Ampere};
   if (svg2k::current_device_arch() == 90) {
     k.push_back(AttentionKernelChoice::Hopper);
