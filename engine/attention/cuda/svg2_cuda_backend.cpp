@@ -6,12 +6,13 @@
 // backend on the device.
 #include "attention/svg2_cuda_backend.h"
 
-#include <ATen/ops/cat.h>
+#include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
+#include <vector>
 
 #include "attention/block_selection.h"
 #include "attention/centroid_cache.h"
@@ -23,6 +24,9 @@
 #include "attention/sparse_backend.h"
 #include "attention/stage_clock.h"
 #include "attention/svg2_backend.h"
+#include "attention/svg2_cuda_backend_arena.h"
+#include "attention/svg2_cuda_backend_inertia.h"
+#include "attention/svg2_cuda_backend_start.h"
 #include "attention/telemetry_recorder.h"
 #include "core/check.h"
 #include "svg2k/status.h"
@@ -100,27 +104,55 @@ class Svg2CudaBackend final : public AttentionBackend {
     return s;
   }
 
-  // Centroids of batch element b: the cached ones (warm) or the reference's cold start.
+  // Centroids of batch element b, bf16 [H, C, D]: the cached ones (warm; the kernels assign with
+  // bf16-rounded centroids anyway, and the update recomputes fp32 means in the arena), else the
+  // reference's cold start (same seeds and tokens).
   CachedCentroids start_centroids(const at::Tensor& q, const at::Tensor& k, std::int64_t b,
                                   const CentroidKey& key, const ClusterCounts& counts, int* iterations) {
     const std::int64_t heads = q.size(1), dim = q.size(3);
-    if (const CachedCentroids* c = cache_.find(key, heads, counts.query, counts.key, dim)) {
+    if (const CachedCentroids* c = cache_.find(key, heads, counts.query, counts.key, dim);
+        c != nullptr && c->query.scalar_type() == at::kBFloat16 && c->query.device() == q.device()) {
       *iterations = config_.kmeans_iters_step;
-      return {c->query.to(q.device(), at::kFloat).contiguous(),
-              c->key.to(q.device(), at::kFloat).contiguous()};
+      return *c;  // updated in place
     }
     *iterations = config_.kmeans_iters_init;
     const std::uint64_t seed_q = clustering_seed(config_.seed, key.layer, key.branch, 0);
     const std::uint64_t seed_k = clustering_seed(config_.seed, key.layer, key.branch, 1);
-    return {initial_centroids(q[b], counts.query, config_.kmeans_init, seed_q).to(at::kFloat).contiguous(),
-            initial_centroids(k[b], counts.key, config_.kmeans_init, seed_k).to(at::kFloat).contiguous()};
+    if (config_.kmeans_init == KMeansInit::Random)
+      return {random_start_centroids(q[b], counts.query, seed_q),
+              random_start_centroids(k[b], counts.key, seed_k)};
+    return {initial_centroids(q[b], counts.query, config_.kmeans_init, seed_q).to(at::kBFloat16),
+            initial_centroids(k[b], counts.key, config_.kmeans_init, seed_k).to(at::kBFloat16)};
   }
 
-  // The whole batch when every element has the same iteration count (the usual case: CFG branches
-  // start together), else one element at a time. v == nullptr: clustering only (warm-up).
+  // The chunks of a call of this shape (the planner asks the kernels for workspace sizes, so the
+  // plan of the last shape is kept: every layer of a step has the same one).
+  const std::vector<AttentionChunk>& chunk_plan(std::int64_t batch, std::int64_t heads, std::int64_t tokens,
+                                                std::int64_t dim, const ClusterCounts& counts, bool same) {
+    const std::vector<std::int64_t> key = {batch, heads, tokens, dim, counts.query, counts.key, same ? 1 : 0};
+    if (key != plan_key_) {
+      const auto arena_for = [&](std::int64_t problems) {
+        return Svg2CudaPipeline::arena_bytes_for(
+            PipelineShape{1, problems, tokens, dim, counts.query, counts.key});
+      };
+      plan_ = plan_attention_chunks(batch, heads, same, options_.arena_budget_bytes, arena_for);
+      plan_key_ = key;
+    }
+    return plan_;
+  }
+
+  // Per batch element, what the telemetry needs once all its head chunks ran.
+  struct ElementTelemetry {
+    SparseLayout layout;
+    bool labels = false;  // only when the recorder samples heads of this layer
+  };
+
+  // The call in chunks (attention/svg2_cuda_backend_arena.h): the arena is sized for one chunk,
+  // so the K/V cluster-order copies and per-problem buffers do not scale with the CFG batch.
+  // v == nullptr: clustering only (warm-up).
   at::Tensor run(const at::Tensor& q, const at::Tensor& k, const at::Tensor* v, const AttentionContext& ctx) {
     std::lock_guard lock(mutex_);
-    const std::int64_t batch = q.size(0), tokens = q.size(2);
+    const std::int64_t batch = q.size(0), heads = q.size(1), tokens = q.size(2), dim = q.size(3);
     const ClusterCounts counts =
         effective_cluster_counts(tokens, config_.query_clusters, config_.key_clusters);
     cache_.begin_job(ctx.job_id);
@@ -133,78 +165,107 @@ class Svg2CudaBackend final : public AttentionBackend {
       start.push_back(start_centroids(q, k, b, keys.back(), counts, &iterations[b]));
       same = same && iterations[b] == iterations[0];
     }
-    at::Tensor out = v ? at::empty_like(*v) : at::Tensor();
-    if (same) {
-      run_group(q, k, v, out, ctx, keys, start, 0, batch, iterations[0], counts);
-    } else {
-      for (std::int64_t b = 0; b < batch; ++b) {
-        at::Tensor ob = v ? out.narrow(0, b, 1) : at::Tensor();
-        const at::Tensor vb = v ? v->narrow(0, b, 1) : at::Tensor();
-        run_group(q.narrow(0, b, 1), k.narrow(0, b, 1), v ? &vb : nullptr, ob, ctx, keys, start, b, 1,
-                  iterations[b], counts);
-      }
-    }
-    return out;
-  }
+    const std::vector<AttentionChunk>& chunks = chunk_plan(batch, heads, tokens, dim, counts, same);
 
-  // Batch elements [b0, b0 + n) of `keys`/`start` (q, k, v hold exactly those elements).
-  void run_group(const at::Tensor& q, const at::Tensor& k, const at::Tensor* v, at::Tensor& out,
-                 const AttentionContext& ctx, const std::vector<CentroidKey>& keys,
-                 const std::vector<CachedCentroids>& start, std::int64_t b0, std::int64_t n, int iterations,
-                 const ClusterCounts& counts) {
-    const std::int64_t heads = q.size(1), tokens = q.size(2), dim = q.size(3);
     TelemetryRecorder* rec = ctx.telemetry != nullptr && ctx.telemetry->enabled() ? ctx.telemetry : nullptr;
     StageClock clock(rec != nullptr && rec->stage_times(), q.device());
     AttentionStageTimes times;
-    pipeline_.prepare(PipelineShape{n, heads, tokens, dim, counts.query, counts.key}, q.device());
-    // Working centroids: the started tensors themselves when n == 1, else gathered.
-    at::Tensor qc = n == 1 ? start[b0].query : gather(start, b0, n, true);
-    at::Tensor kc = n == 1 ? start[b0].key : gather(start, b0, n, false);
-    pipeline_.cluster_queries(q, qc, iterations);
-    pipeline_.cluster_keys(k, kc, iterations);
-    times.kmeans_ms = clock.lap();
-    for (std::int64_t i = 0; i < n; ++i) {
-      cache_.store(keys[b0 + i], {n == 1 ? qc : qc.narrow(0, i * heads, heads).clone(),
-                                  n == 1 ? kc : kc.narrow(0, i * heads, heads).clone()});
+    std::vector<ElementTelemetry> telemetry;
+    if (rec != nullptr && v != nullptr)
+      telemetry = begin_telemetry(*rec, ctx.layer, batch, heads, tokens, counts, q);
+
+    at::Tensor out = v ? at::empty_like(*v) : at::Tensor();
+    const double scale = 1.0 / std::sqrt(static_cast<double>(dim));
+    for (const AttentionChunk& c : chunks) {
+      const auto part = [&c](const at::Tensor& t) {
+        return t.narrow(0, c.batch_begin, c.batch_count).narrow(1, c.head_begin, c.head_count);
+      };
+      pipeline_.prepare(PipelineShape{c.batch_count, c.head_count, tokens, dim, counts.query, counts.key},
+                        q.device());
+      at::Tensor qc = pipeline_.query_centroids(), kc = pipeline_.key_centroids();
+      for (std::int64_t i = 0; i < c.batch_count; ++i) {
+        const CachedCentroids& st = start[static_cast<std::size_t>(c.batch_begin + i)];
+        qc.narrow(0, i * c.head_count, c.head_count).copy_(st.query.narrow(0, c.head_begin, c.head_count));
+        kc.narrow(0, i * c.head_count, c.head_count).copy_(st.key.narrow(0, c.head_begin, c.head_count));
+      }
+      const at::Tensor qp = part(q), kp = part(k);
+      const int iters = iterations[static_cast<std::size_t>(c.batch_begin)];
+      pipeline_.cluster_queries(qp, qc, iters);
+      pipeline_.cluster_keys(kp, kc, iters);
+      for (std::int64_t i = 0; i < c.batch_count; ++i) {
+        const CachedCentroids& st = start[static_cast<std::size_t>(c.batch_begin + i)];
+        st.query.narrow(0, c.head_begin, c.head_count).copy_(qc.narrow(0, i * c.head_count, c.head_count));
+        st.key.narrow(0, c.head_begin, c.head_count).copy_(kc.narrow(0, i * c.head_count, c.head_count));
+      }
+      times.kmeans_ms += clock.lap();
+      if (v == nullptr) continue;
+      pipeline_.select(qc, kc, selection(counts), /*with_mask=*/rec != nullptr);
+      times.select_ms += clock.lap();
+      at::Tensor op = part(out);
+      pipeline_.attend(qp, kp, part(*v), op, options_.kernel, scale);
+      times.attention_ms += clock.lap();
+      if (rec != nullptr) record_chunk(telemetry, c, q, k, qc, kc);
     }
-    if (v == nullptr) return;
-    pipeline_.select(qc, kc, selection(counts), /*with_mask=*/rec != nullptr);
-    times.select_ms = clock.lap();
-    pipeline_.attend(q, k, *v, out, options_.kernel, 1.0 / std::sqrt(static_cast<double>(dim)));
-    times.attention_ms = clock.lap();
-    if (rec != nullptr) record(ctx, q, k, qc, kc, b0, n, times);
+    for (std::int64_t b = 0; b < batch; ++b) cache_.store(keys[b], start[b]);
+    if (rec != nullptr && v != nullptr) finish_telemetry(ctx, telemetry, times);
+    return out;
   }
 
-  static at::Tensor gather(const std::vector<CachedCentroids>& start, std::int64_t b0, std::int64_t n,
-                           bool query) {
-    std::vector<at::Tensor> parts;
-    for (std::int64_t i = 0; i < n; ++i) parts.push_back(query ? start[b0 + i].query : start[b0 + i].key);
-    return at::cat(parts, 0).contiguous();
+  // Telemetry in the reference's form (attention/sparse_backend.h), filled chunk by chunk from the
+  // pipeline's buffers; labels only for layers whose heads the recorder samples.
+  static std::vector<ElementTelemetry> begin_telemetry(const TelemetryRecorder& rec, int layer,
+                                                       std::int64_t batch, std::int64_t heads,
+                                                       std::int64_t tokens, const ClusterCounts& counts,
+                                                       const at::Tensor& q) {
+    const auto opts = q.options();
+    std::vector<ElementTelemetry> t(static_cast<std::size_t>(batch));
+    const bool labels = !rec.sampled_heads(layer, static_cast<int>(heads)).empty();
+    for (ElementTelemetry& e : t) {
+      e.labels = labels;
+      if (labels) {
+        e.layout.q_labels = at::empty({heads, tokens}, opts.dtype(at::kLong));
+        e.layout.k_labels = at::empty({heads, tokens}, opts.dtype(at::kLong));
+      }
+      e.layout.q_sizes = at::empty({heads, counts.query}, opts.dtype(at::kLong));
+      e.layout.k_sizes = at::empty({heads, counts.key}, opts.dtype(at::kLong));
+      e.layout.mask = at::empty({heads, counts.query, counts.key}, opts.dtype(at::kBool));
+      e.layout.q_inertia = at::empty({heads}, opts.dtype(at::kFloat));
+      e.layout.k_inertia = at::empty({heads}, opts.dtype(at::kFloat));
+    }
+    return t;
   }
 
-  // Telemetry in the reference's form (attention/sparse_backend.h), from copies of the pipeline's
-  // buffers (the recorder keeps device tensors until it drains). Times of a batched call are split
-  // evenly over its elements.
-  void record(const AttentionContext& ctx, const at::Tensor& q, const at::Tensor& k, const at::Tensor& qc,
-              const at::Tensor& kc, std::int64_t b0, std::int64_t n, AttentionStageTimes times) {
+  void record_chunk(std::vector<ElementTelemetry>& telemetry, const AttentionChunk& c, const at::Tensor& q,
+                    const at::Tensor& k, const at::Tensor& qc, const at::Tensor& kc) {
     const cuda::PipelineResults r = pipeline_.results();
-    const std::int64_t heads = q.size(1), tokens = q.size(2), dim = q.size(3);
-    const double share = 1.0 / static_cast<double>(n);
+    const std::int64_t nh = c.head_count, h0 = c.head_begin;
+    for (std::int64_t i = 0; i < c.batch_count; ++i) {
+      SparseLayout& l = telemetry[static_cast<std::size_t>(c.batch_begin + i)].layout;
+      const auto rows = [&](const at::Tensor& t) { return t.narrow(0, i * nh, nh); };
+      const auto heads = [&](const at::Tensor& t) { return t.narrow(0, h0, nh); };
+      if (telemetry[static_cast<std::size_t>(c.batch_begin + i)].labels) {
+        heads(l.q_labels).copy_(rows(r.q_labels));
+        heads(l.k_labels).copy_(rows(r.k_labels));
+      }
+      heads(l.q_sizes).copy_(rows(r.q_sizes));
+      heads(l.k_sizes).copy_(rows(r.k_sizes));
+      heads(l.mask).copy_(rows(r.mask));
+      const at::Tensor qi = q[c.batch_begin + i].narrow(0, h0, nh),
+                       ki = k[c.batch_begin + i].narrow(0, h0, nh);
+      heads(l.q_inertia).copy_(grouped_kmeans_inertia(qi, rows(r.q_labels), rows(qc)));
+      heads(l.k_inertia).copy_(grouped_kmeans_inertia(ki, rows(r.k_labels), rows(kc)));
+    }
+  }
+
+  // Times of the call are split evenly over its batch elements.
+  static void finish_telemetry(const AttentionContext& ctx, const std::vector<ElementTelemetry>& telemetry,
+                               AttentionStageTimes times) {
+    const double share = 1.0 / static_cast<double>(telemetry.size());
     times.kmeans_ms *= share;
     times.select_ms *= share;
     times.attention_ms *= share;
-    for (std::int64_t i = 0; i < n; ++i) {
-      SparseLayout layout;
-      layout.q_labels = r.q_labels.narrow(0, i * heads, heads).to(at::kLong);
-      layout.k_labels = r.k_labels.narrow(0, i * heads, heads).to(at::kLong);
-      layout.q_sizes = r.q_sizes.narrow(0, i * heads, heads).to(at::kLong);
-      layout.k_sizes = r.k_sizes.narrow(0, i * heads, heads).to(at::kLong);
-      layout.mask = r.mask.narrow(0, i * heads, heads).to(at::kBool);
-      const at::Tensor qi = q[i].reshape({heads, tokens, dim}), ki = k[i].reshape({heads, tokens, dim});
-      layout.q_inertia = kmeans_inertia(qi, layout.q_labels, qc.narrow(0, i * heads, heads));
-      layout.k_inertia = kmeans_inertia(ki, layout.k_labels, kc.narrow(0, i * heads, heads));
-      record_sparse_call(ctx, static_cast<int>(b0 + i), layout, times);
-    }
+    for (std::size_t b = 0; b < telemetry.size(); ++b)
+      record_sparse_call(ctx, static_cast<int>(b), telemetry[b].layout, times);
   }
 
   AttentionConfig config_;
@@ -213,6 +274,8 @@ class Svg2CudaBackend final : public AttentionBackend {
   std::mutex mutex_;
   CentroidCache cache_;
   Svg2CudaPipeline pipeline_;
+  std::vector<std::int64_t> plan_key_;
+  std::vector<AttentionChunk> plan_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "attention/svg2_cuda_backend_arena.h"
 #include "core/check.h"
 #include "svg2k/kmeans.h"
 #include "svg2k/selection.h"
@@ -51,24 +52,6 @@ std::string shape_text(const at::Tensor& t) {
   for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
   return s + "]";
 }
-
-// Bump allocation with 256-byte alignment; with a null base it only measures.
-class Carver {
- public:
-  explicit Carver(char* base) : base_(base) {}
-  template <class T>
-  T* take(std::size_t count) {
-    offset_ = (offset_ + 255) / 256 * 256;
-    T* p = base_ ? reinterpret_cast<T*>(base_ + offset_) : nullptr;
-    offset_ += count * sizeof(T);
-    return p;
-  }
-  std::size_t size() const { return (offset_ + 255) / 256 * 256; }
-
- private:
-  char* base_;
-  std::size_t offset_ = 0;
-};
 
 svg2k::KMeansShape kmeans_shape(const PipelineShape& s, std::int64_t clusters) {
   return {static_cast<int>(s.problems()), static_cast<int>(s.tokens), static_cast<int>(s.dim),
@@ -166,12 +149,31 @@ bool kernels_support(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   return svg2k::current_device_arch() >= 80;
 }
 
+namespace {
+
+KernelWorkspaceBytes kernel_workspace_bytes(const PipelineShape& s) {
+  KernelWorkspaceBytes w;
+  w.kmeans = std::max(svg2k::kmeans_workspace_bytes(kmeans_shape(s, s.query_clusters)),
+                      svg2k::kmeans_workspace_bytes(kmeans_shape(s, s.key_clusters)));
+  w.select = svg2k::selection_workspace_bytes(selection_shape(s));
+  w.attend = svg2k::sparse_attention_workspace_bytes(attention_shape(s));
+  return w;
+}
+
+ArenaShape arena_shape(const PipelineShape& s) {
+  return {s.problems(), s.tokens, s.dim, s.query_clusters, s.key_clusters};
+}
+
+}  // namespace
+
+// Pointers into the arena at the offsets of attention/svg2_cuda_backend_arena.h.
 struct Svg2CudaPipeline::Layout {
   int *q_labels = nullptr, *k_labels = nullptr, *q_sizes = nullptr, *k_sizes = nullptr;
   int *q_offsets = nullptr, *k_offsets = nullptr, *q_perm = nullptr, *k_perm = nullptr;
   int *block_counts = nullptr, *block_keys = nullptr, *row_tokens = nullptr;
   unsigned char* mask = nullptr;
   void *k_sorted = nullptr, *v_sorted = nullptr;  // bf16 [N, S, D] in K's cluster order
+  float *q_centroids = nullptr, *k_centroids = nullptr;
   float* density = nullptr;
   unsigned long long* pairs = nullptr;
   void* kmeans_ws = nullptr;
@@ -183,37 +185,34 @@ struct Svg2CudaPipeline::Layout {
   std::size_t total = 0;
 
   static Layout carve(const PipelineShape& s, char* base) {
+    const ArenaLayout a = arena_layout(arena_shape(s), kernel_workspace_bytes(s));
     Layout l;
-    const std::size_t n = static_cast<std::size_t>(s.problems());
-    const std::size_t tokens = n * static_cast<std::size_t>(s.tokens);
-    const std::size_t qc = n * static_cast<std::size_t>(s.query_clusters);
-    const std::size_t kc = n * static_cast<std::size_t>(s.key_clusters);
-    const std::size_t pairs = qc * static_cast<std::size_t>(s.key_clusters);
-    l.kmeans_ws_bytes = std::max(svg2k::kmeans_workspace_bytes(kmeans_shape(s, s.query_clusters)),
-                                 svg2k::kmeans_workspace_bytes(kmeans_shape(s, s.key_clusters)));
-    l.select_ws_bytes = svg2k::selection_workspace_bytes(selection_shape(s));
-    l.attend_ws_bytes = svg2k::sparse_attention_workspace_bytes(attention_shape(s));
-    Carver c(base);
-    l.q_labels = c.take<int>(tokens);
-    l.k_labels = c.take<int>(tokens);
-    l.q_perm = c.take<int>(tokens);
-    l.k_perm = c.take<int>(tokens);
-    l.q_sizes = c.take<int>(qc);
-    l.q_offsets = c.take<int>(qc);
-    l.k_sizes = c.take<int>(kc);
-    l.k_offsets = c.take<int>(kc);
-    l.block_counts = c.take<int>(qc);
-    l.row_tokens = c.take<int>(qc);
-    l.block_keys = c.take<int>(pairs);
-    l.k_sorted = c.take<std::uint16_t>(tokens * static_cast<std::size_t>(s.dim));
-    l.v_sorted = c.take<std::uint16_t>(tokens * static_cast<std::size_t>(s.dim));
-    l.mask = c.take<unsigned char>(pairs);
-    l.density = c.take<float>(n);
-    l.pairs = c.take<unsigned long long>(n);
-    l.kmeans_ws = c.take<char>(l.kmeans_ws_bytes);
-    l.select_ws = c.take<char>(l.select_ws_bytes);
-    l.attend_ws = c.take<char>(l.attend_ws_bytes);
-    l.total = c.size();
+    const auto ptr = [base](std::size_t offset) { return base ? static_cast<void*>(base + offset) : nullptr; };
+    l.q_labels = static_cast<int*>(ptr(a.q_labels));
+    l.k_labels = static_cast<int*>(ptr(a.k_labels));
+    l.q_perm = static_cast<int*>(ptr(a.q_perm));
+    l.k_perm = static_cast<int*>(ptr(a.k_perm));
+    l.q_sizes = static_cast<int*>(ptr(a.q_sizes));
+    l.q_offsets = static_cast<int*>(ptr(a.q_offsets));
+    l.k_sizes = static_cast<int*>(ptr(a.k_sizes));
+    l.k_offsets = static_cast<int*>(ptr(a.k_offsets));
+    l.block_counts = static_cast<int*>(ptr(a.block_counts));
+    l.row_tokens = static_cast<int*>(ptr(a.row_tokens));
+    l.block_keys = static_cast<int*>(ptr(a.block_keys));
+    l.k_sorted = ptr(a.k_sorted);
+    l.v_sorted = ptr(a.v_sorted);
+    l.mask = static_cast<unsigned char*>(ptr(a.mask));
+    l.q_centroids = static_cast<float*>(ptr(a.q_centroids));
+    l.k_centroids = static_cast<float*>(ptr(a.k_centroids));
+    l.density = static_cast<float*>(ptr(a.density));
+    l.pairs = static_cast<unsigned long long*>(ptr(a.pairs));
+    l.kmeans_ws = ptr(a.kmeans_ws);
+    l.kmeans_ws_bytes = a.workspace.kmeans;
+    l.select_ws = ptr(a.select_ws);
+    l.select_ws_bytes = a.workspace.select;
+    l.attend_ws = ptr(a.attend_ws);
+    l.attend_ws_bytes = a.workspace.attend;
+    l.total = a.total;
     return l;
   }
 };
@@ -237,17 +236,35 @@ void Svg2CudaPipeline::prepare(const PipelineShape& s, const at::Device& device)
                  s.key_clusters <= svg2k::kMaxClusters,
              "SVG2 CUDA pipeline: query and key clusters must be in [1, {}], got {} and {}",
              svg2k::kMaxClusters, s.query_clusters, s.key_clusters);
+  if (layout_ && shape_ == s && arena_.device() == device) return;  // the same chunk shape again
   const Layout measured = Layout::carve(s, nullptr);
   if (!arena_.defined() || arena_.device() != device ||
       static_cast<std::size_t>(arena_.numel()) < measured.total) {
-    // Grow with headroom so small shape changes do not reallocate.
-    const std::size_t bytes = measured.total + measured.total / 4;
+    // Exactly what the shape needs (no headroom: the backend keeps the chunk shape fixed, and
+    // every byte here adds to the sparse step's peak); the old arena goes first.
+    layout_.reset();
     arena_ = at::Tensor();
-    arena_ =
-        at::empty({static_cast<std::int64_t>(bytes)}, at::TensorOptions().dtype(at::kByte).device(device));
+    arena_ = at::empty({static_cast<std::int64_t>(measured.total)},
+                       at::TensorOptions().dtype(at::kByte).device(device));
   }
   shape_ = s;
   layout_ = std::make_unique<Layout>(Layout::carve(s, static_cast<char*>(arena_.data_ptr())));
+}
+
+std::size_t Svg2CudaPipeline::arena_bytes_for(const PipelineShape& shape) {
+  return Layout::carve(shape, nullptr).total;
+}
+
+at::Tensor Svg2CudaPipeline::query_centroids() const {
+  SVG2_CHECK(layout_, "SVG2 CUDA pipeline: prepare() must come first");
+  return at::from_blob(layout_->q_centroids, {shape_.problems(), shape_.query_clusters, shape_.dim},
+                       at::TensorOptions().dtype(at::kFloat).device(arena_.device()));
+}
+
+at::Tensor Svg2CudaPipeline::key_centroids() const {
+  SVG2_CHECK(layout_, "SVG2 CUDA pipeline: prepare() must come first");
+  return at::from_blob(layout_->k_centroids, {shape_.problems(), shape_.key_clusters, shape_.dim},
+                       at::TensorOptions().dtype(at::kFloat).device(arena_.device()));
 }
 
 void Svg2CudaPipeline::cluster_queries(const at::Tensor& q, at::Tensor& centroids, int iterations) {

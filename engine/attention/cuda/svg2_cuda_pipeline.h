@@ -66,8 +66,11 @@ class Svg2CudaPipeline {
   Svg2CudaPipeline(const Svg2CudaPipeline&) = delete;
   Svg2CudaPipeline& operator=(const Svg2CudaPipeline&) = delete;
 
-  // Sizes the arena for `shape` on `device` (grows it only when it is too small).
+  // Sizes the arena for `shape` on `device` (grows it, to exactly the bytes needed, only when it is
+  // too small; never shrinks it).
   void prepare(const PipelineShape& shape, const at::Device& device);
+  // Arena bytes prepare(shape) needs (attention/svg2_cuda_backend_arena.h with the kernels' workspaces).
+  static std::size_t arena_bytes_for(const PipelineShape& shape);
   const PipelineShape& shape() const { return shape_; }
 
   // Lloyd iterations over all B*H problems of q (or k) [B, H, S, D] bf16; centroids
@@ -91,6 +94,11 @@ class Svg2CudaPipeline {
   void attend_permuted(const at::Tensor& q, at::Tensor& out, AttentionKernelChoice kernel, double scale);
 
   PipelineResults results() const;
+
+  // Working centroids in the arena, fp32 [N, QC, D] and [N, KC, D] for the prepared shape: callers
+  // may pass them to cluster_*/select so the centroids of a call need no allocation of their own.
+  at::Tensor query_centroids() const;
+  at::Tensor key_centroids() const;
 
   // Bytes of device memory the arena holds.
   std::size_t arena_bytes() const;
