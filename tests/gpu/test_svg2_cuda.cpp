@@ -626,6 +626,62 @@ TEST(GpuBackend, RejectsMismatchedShapesWithAClearError) {
   }
 }
 
+// Issue #8: a call whose arena would exceed the backend's budget runs in chunks (here head ranges
+// of one CFG branch). The problems are independent, so outputs, centroid caches and telemetry must
+// match the whole call exactly, over a cold step and warm steps.
+TEST(GpuBackend, ChunkedCallsMatchTheWholeCall) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("chunks"));
+  const std::int64_t batch = 2, heads = 6, tokens = 1000, dim = 128;
+  // [B, S, H, D] storage seen as [B, H, S, D], as the DiT passes it.
+  const auto input = [&] { return randn_device({batch, tokens, heads, dim}, gen).transpose(1, 2); };
+  AttentionConfig config;
+  config.query_clusters = 10;
+  config.key_clusters = 40;
+  config.kmeans_iters_init = 5;
+  config.kmeans_iters_step = 2;
+  config.fixed_density = 0.3;
+  Svg2CudaBackendOptions chunked;
+  chunked.arena_budget_bytes = Svg2CudaPipeline::arena_bytes_for(PipelineShape{1, 2, tokens, dim, 10, 40});
+  auto whole = make_svg2_cuda_backend(config, Svg2CudaBackendOptions{});
+  auto split = make_svg2_cuda_backend(config, chunked);
+  ASSERT_TRUE(whole && split);
+  TelemetryOptions topt;
+  topt.enabled = true;
+  topt.sample_layers = {0};
+  topt.sample_heads = {0, 5};
+  TelemetryRecorder whole_rec(topt), split_rec(topt);
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE(testing::Message() << "step " << step);
+    const at::Tensor q = input(), k = input(), v = input();
+    AttentionContext ctx;
+    ctx.step = step;
+    ctx.branches = {0, 1};
+    ctx.job_id = 7;
+    ctx.telemetry = &whole_rec;
+    const at::Tensor a = whole->forward(q, k, v, ctx);
+    ctx.telemetry = &split_rec;
+    const at::Tensor b = split->forward(q, k, v, ctx);
+    ASSERT_TRUE(all_finite(a));
+    EXPECT_TRUE(a.equal(b));
+    const TelemetrySnapshot ws = whole_rec.drain(), ss = split_rec.drain();
+    ASSERT_EQ(ws.calls.size(), 2u);
+    ASSERT_EQ(ss.calls.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(ws.calls[i].head_density, ss.calls[i].head_density);
+      EXPECT_NEAR(ws.calls[i].q_inertia, ss.calls[i].q_inertia, 1e-5 * ws.calls[i].q_inertia);
+      EXPECT_NEAR(ws.calls[i].k_inertia, ss.calls[i].k_inertia, 1e-5 * ws.calls[i].k_inertia);
+    }
+    ASSERT_EQ(ws.clusters.size(), 4u);
+    ASSERT_EQ(ss.clusters.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(ws.clusters[i].q_labels, ss.clusters[i].q_labels);
+      EXPECT_EQ(ws.clusters[i].k_labels, ss.clusters[i].k_labels);
+      EXPECT_EQ(ws.clusters[i].block_mask, ss.clusters[i].block_mask);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace svg2::attention
 
