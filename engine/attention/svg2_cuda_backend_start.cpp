@@ -2,8 +2,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/ops/cat.h>
-#include <ATen/ops/empty.h>
+#include <ATen/ops/gather.h>
 #include <ATen/ops/randperm.h>
+#include <ATen/ops/stack.h>
 
 #include <vector>
 
@@ -19,14 +20,17 @@ at::Tensor random_start_centroids(const at::Tensor& x, std::int64_t clusters, st
   // The draws of kmeans_init_random, in the same order: per problem, permutations of the tokens
   // until there are C indices (repeats only when C > S).
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  at::Tensor out = at::empty({n, clusters, x.size(2)}, x.options());
+  std::vector<at::Tensor> rows;
+  rows.reserve(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
     std::vector<at::Tensor> parts;
     for (std::int64_t have = 0; have < clusters; have += s) parts.push_back(at::randperm(s, gen, at::kLong));
-    const at::Tensor idx = at::cat(parts).narrow(0, 0, clusters).to(x.device());
-    out[i].copy_(x[i].index_select(0, idx));
+    rows.push_back(at::cat(parts).narrow(0, 0, clusters));
   }
-  return out;
+  at::Tensor idx = at::stack(rows);
+  // One asynchronous copy from pinned memory (a blocking copy would synchronize the stream).
+  if (x.is_cuda()) idx = idx.pin_memory().to(x.device(), /*non_blocking=*/true);
+  return x.gather(1, idx.unsqueeze(-1).expand({n, clusters, x.size(2)}));
 }
 
 }  // namespace svg2::attention
