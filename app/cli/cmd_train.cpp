@@ -77,6 +77,11 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
   v->add_option("--frames", vae->frames, "Frames per training window (1 + 4k)")->capture_default_str();
   v->add_option("--crop", vae->crop, "Square crop size, pixels")->capture_default_str();
   v->add_option("--kl-weight", vae->kl_weight, "KL term weight")->capture_default_str();
+  v->add_option("--object-weight", vae->object_weight,
+                "Extra L1 weight on pixels where an object covers the background (0 = plain L1)")
+      ->capture_default_str();
+  v->add_option("--object-crop", vae->object_crop, "Share of crops centred on an object, in [0, 1]")
+      ->capture_default_str();
   v->add_option("--stats-clips", vae->stats_clips, "Clips for latent statistics")->capture_default_str();
   v->callback([&ctx, vae] { ctx.action = [&ctx, vae] { return print_train(ctx, train_vae(*vae)); }; });
 

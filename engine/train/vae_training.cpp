@@ -28,6 +28,7 @@
 #include "train/resume.h"
 #include "train/rng.h"
 #include "train/train_run.h"
+#include "train/vae_batch.h"
 #include "train/vae_forward.h"
 
 namespace svg2 {
@@ -58,6 +59,9 @@ void validate(const VaeTrainOptions& o) {
   SVG2_CHECK(o.steps >= 0, "--steps must be >= 0, got {}", o.steps);
   SVG2_CHECK(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1), got {}", o.lr);
   SVG2_CHECK(o.kl_weight >= 0, "--kl-weight must be >= 0, got {}", o.kl_weight);
+  SVG2_CHECK(o.object_weight >= 0 && o.object_weight <= 100, "--object-weight must be in [0, 100], got {}",
+             o.object_weight);
+  SVG2_CHECK(o.object_crop >= 0 && o.object_crop <= 1, "--object-crop must be in [0, 1], got {}", o.object_crop);
 }
 
 void save_weights(const RunFiles& run, wan::WanVaeImpl& vae) {
@@ -139,13 +143,14 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   if (resume.source == ResumeSource::state) opt.load_state(read_all_tensors(run.state("vae")), resume.steps);
   const int start = resume.steps;
   log_info(
-      "VAE: {} parameters ({}), training on {}, {} frames {}x{} crops, batch {}",
+      "VAE: {} parameters ({}), training on {}, {} frames {}x{} crops ({:.0f}% around an object), batch {}, "
+      "object L1 weight 1 + {}",
       [&] {
         std::int64_t n = 0;
         for (const auto& p : params) n += p.param.numel();
         return n;
       }(),
-      config.describe(), device.str(), o.frames, o.crop, o.crop, o.batch);
+      config.describe(), device.str(), o.frames, o.crop, o.crop, 100 * o.object_crop, o.batch, o.object_weight);
 
   StepBudget budget(o.time_budget_s, o.steps, start);
   std::vector<std::pair<int, double>> log;
@@ -155,14 +160,10 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(step)));
     std::vector<p::Scene> scenes;
     for (int i = 0; i < o.batch; ++i) scenes.push_back(p::sample_scene(rng.next_u64(), {}, p::Split::Train));
-    const int first = rng.below(kClip.frames - o.frames + 1);
-    const int cx = 8 * rng.below((kClip.width - o.crop) / 8 + 1),
-              cy = 8 * rng.below((kClip.height - o.crop) / 8 + 1);
-    at::Tensor video = render_batch(scenes, kClip, first, o.frames)
-                           .slice(3, cy, cy + o.crop)
-                           .slice(4, cx, cx + o.crop)
-                           .contiguous()
-                           .to(device, /*non_blocking=*/true);
+    VaeBatch batch = make_vae_batch(scenes, VaeBatchSpec{o.frames, o.crop, o.object_crop, kClip}, rng);
+    const at::Tensor video = batch.video.to(device, /*non_blocking=*/true);
+    // Weighted mean: 1 on background pixels, 1 + object_weight on object pixels.
+    const at::Tensor weight = batch.object_mask.to(device, /*non_blocking=*/true).mul(o.object_weight).add(1.0);
     at::Tensor loss, l1, kl;
     {
       AutocastGuard autocast(device, o.bf16);
@@ -171,7 +172,7 @@ TrainReport train_vae(const VaeTrainOptions& o) {
       const at::Tensor eps = at::randn(mu.sizes(), gen, mu.options().dtype(at::kFloat));
       const at::Tensor z = mu.to(at::kFloat) + (0.5 * logvar.to(at::kFloat)).exp() * eps;
       const at::Tensor recon = vae_decode_train(*vae, z);
-      l1 = (recon.to(at::kFloat) - video).abs().mean();
+      l1 = ((recon.to(at::kFloat) - video).abs() * weight).sum() / (weight.sum() * video.size(1));
       const at::Tensor m = mu.to(at::kFloat), lv = logvar.to(at::kFloat);
       kl = (0.5 * (m * m + lv.exp() - 1 - lv)).mean();
       loss = l1 + o.kl_weight * kl;

@@ -8,6 +8,9 @@
 
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/abs.h>
+#include <ATen/ops/amax.h>
+#include <ATen/ops/from_blob.h>
+#include <ATen/ops/masked_select.h>
 
 #include <map>
 
@@ -16,6 +19,7 @@
 #include "svg2/model_info.h"
 #include "svg2/train.h"
 #include "train/train_run.h"
+#include "train/vae_batch.h"
 
 namespace fs = std::filesystem;
 
@@ -164,6 +168,46 @@ TEST(Training, VaeLossGoesDown) {
   EXPECT_LT(r.loss_log.back().second, 0.8 * r.loss_log.front().second)
       << "first " << r.loss_log.front().second << " last " << r.loss_log.back().second;
   fs::remove_all(run);
+}
+
+// The object mask marks exactly where an object changes the background, and object-centred
+// crops show every sample's object (random crops of a 256x256 clip often miss a small one).
+TEST(Training, VaeBatchCropsAroundObjectsAndMasksThem) {
+  namespace p = svg2::procedural;
+  std::vector<p::Scene> scenes;
+  for (int i = 0; i < 12; ++i) scenes.push_back(p::sample_scene(1000 + i, {}, p::Split::Train));
+  svg2::train::VaeBatchSpec spec;
+  spec.frames = 5;
+  spec.crop = 64;
+  spec.object_crop = 1.0;
+  svg2::train::Rng rng(7);
+  const svg2::train::VaeBatch batch = svg2::train::make_vae_batch(scenes, spec, rng);
+  ASSERT_EQ(batch.video.sizes(), (c10::IntArrayRef{12, 3, 5, 64, 64}));
+  ASSERT_EQ(batch.object_mask.sizes(), (c10::IntArrayRef{12, 1, 5, 64, 64}));
+  for (int b = 0; b < 12; ++b) {
+    const double covered = batch.object_mask[b].mean().item<double>();
+    EXPECT_GT(covered, 0.005) << "sample " << b << " (" << scenes[b].prompt << "): no object in its crop";
+    EXPECT_LT(covered, 0.9) << "sample " << b << ": the mask covers the background";
+  }
+  // Same rng state, same batch.
+  svg2::train::Rng again(7);
+  EXPECT_TRUE(svg2::train::make_vae_batch(scenes, spec, again).video.equal(batch.video));
+
+  // Whole clips, no crop: the mask is empty where the pixels equal the static background.
+  spec.crop = 256;
+  spec.object_crop = 0;
+  svg2::train::Rng whole(3);
+  const svg2::train::VaeBatch full = svg2::train::make_vae_batch({scenes[0]}, spec, whole);
+  const std::vector<float> bg = p::render_background(scenes[0].background, 256, 256);
+  const at::Tensor background =
+      at::from_blob(const_cast<float*>(bg.data()), {3, 1, 256, 256}).mul(2.0).sub(1.0);
+  const at::Tensor off_object = full.object_mask[0].eq(0);  // [1, F, H, W]
+  const at::Tensor diff = (full.video[0] - background).abs().amax(0, true);
+  EXPECT_LE(diff.masked_select(off_object).max().item<double>(), 0.08 + 1e-6);
+  EXPECT_GT(diff.masked_select(off_object.logical_not()).min().item<double>(), 0.08);
+
+  spec.object_crop = 1.5;
+  EXPECT_THROW(svg2::train::make_vae_batch(scenes, spec, whole), svg2::Error);
 }
 
 TEST(Training, BadOptionsAreNamed) {

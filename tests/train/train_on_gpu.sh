@@ -9,7 +9,8 @@
 #          `svg2 train text --run .gpu/run`
 #   device call: carry [".gpu/deps", ".gpu/bin", ".gpu/run"] (those present),
 #          command: DEADLINE_S=520 bash tests/train/train_on_gpu.sh   (timeout_s a little above)
-#   env: VAE_S (VAE seconds, default 75), BANK_S (latent bank seconds, 30), SKIP_VAE=1 (run folder
+#   env: VAE_S (VAE seconds, default 75), VAE_ARGS (`svg2 train vae` batch, lr, window
+#        and loss options; default "--batch 16 --lr 6e-4"), BANK_S (latent bank seconds, 30), SKIP_VAE=1 (run folder
 #        already has a VAE), DIT_ARGS (extra `svg2 train dit` options), SVG2_PRELOAD (see stage()),
 #        RUN_SRC (run folder to start from, default .gpu/run), SRC_TAR (a `git archive` of the commit
 #        to build when no carried binary runs, so other people's uncommitted edits in the working
@@ -84,8 +85,8 @@ fi
 # the DiT still gets >= 150 s.
 L=$(left)
 VAE_S=$(( L / 2 < VAE_S ? L / 2 : VAE_S ))
-[ -n "${SKIP_VAE:-}" ] || stage $(( VAE_S + 45 )) train vae --run "$RUN" --device cuda --steps 4000 --batch 16 --lr 6e-4 --warmup 50 \
-  --time-budget "$VAE_S" --checkpoint-every 200 --log-every 25 --stats-clips 192 || exit 5
+[ -n "${SKIP_VAE:-}" ] || stage $(( VAE_S + 45 )) train vae --run "$RUN" --device cuda --steps 4000 --warmup 50 \
+  --time-budget "$VAE_S" --checkpoint-every 200 --log-every 25 --stats-clips 192 ${VAE_ARGS:---batch 16 --lr 6e-4} || exit 5
 EVAL_S="${EVAL_S:-70}"
 [ $(( $(left) - BANK_S - 22 - EVAL_S )) -ge 150 ] || EVAL_S=0
 DIT_S=$(( $(left) - BANK_S - 22 - EVAL_S ))

@@ -51,6 +51,9 @@ struct VaeTrainOptions : TrainCommonOptions {
   int frames = 9;  // clip frames per sample (1 + 4k)
   int crop = 128;  // square crop of the 256x256 clip, pixels (multiple of 8)
   double kl_weight = 1e-4;
+  // Small objects cover ~2% of a clip, so a plain L1 lets the VAE trade them for the background.
+  double object_weight = 0;  // extra L1 weight on pixels where an object covers the background
+  double object_crop = 0;    // share of samples whose crop is centred (with jitter) on an object
   int stats_clips = 128;  // full clips encoded afterwards for the latent mean/std and preview fit
 };
 
