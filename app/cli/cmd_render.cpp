@@ -36,8 +36,11 @@ std::string human_summary(const RenderResult& r, const SavedRender& saved) {
       t.vae_decode_ms / 1000);
   std::string text = buffer;
   if (t.peak_memory_bytes > 0) {
-    std::snprintf(buffer, sizeof buffer, "peak GPU memory %.2f GiB\n",
-                  static_cast<double>(t.peak_memory_bytes) / (1024.0 * 1024 * 1024));
+    const auto gib = [](std::int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024 * 1024); };
+    std::snprintf(buffer, sizeof buffer,
+                  "peak GPU memory %.2f GiB (load %.2f, text %.2f, denoise %.2f, decode %.2f)\n",
+                  gib(t.peak_memory_bytes), gib(t.load_peak_memory_bytes), gib(t.text_peak_memory_bytes),
+                  gib(t.denoise_peak_memory_bytes), gib(t.decode_peak_memory_bytes));
     text += buffer;
   }
   return text;

@@ -56,6 +56,8 @@ void add_render_options(CLI::App& cmd, RenderOptions& o) {
   cmd.add_flag("--offload", o.offload,
                "Block-wise CPU offload of the DiT (CUDA; for big models on small cards)");
   cmd.add_flag("--tiled-vae", o.tiled_vae, "Spatially tiled VAE decode (less memory)");
+  cmd.add_option("--memory-limit", o.memory_limit_gib,
+                 "Cap on device memory, GiB (CUDA; e.g. 23 to run as a 24 GB card would; 0 = none)");
   cmd.add_option("--preview-every", o.preview_every, "Latent preview every N steps (0 = none)");
   cmd.add_option(
       "--dump-qkv", o.dump_qkv,
@@ -157,6 +159,7 @@ RenderParams build_render_params(const RenderOptions& o) {
   if (o.given("--dtype")) p.dtype = o.dtype;
   if (o.given("--offload")) p.offload_blocks = true;
   if (o.given("--tiled-vae")) p.tiled_vae = true;
+  if (o.given("--memory-limit")) p.memory_limit_gib = o.memory_limit_gib;
   if (o.given("--preview-every")) p.preview_every = o.preview_every;
   if (o.given("--dump-qkv")) parse_dump_qkv(o.dump_qkv, p);
   validate(p.attention);

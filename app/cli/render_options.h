@@ -21,6 +21,7 @@ struct RenderOptions {
   long long seed = 0;
   double guidance = 0, shift = 0, top_p = 0, min_kc = 0, max_kc = 0, dense_steps = 0, fixed_density = 0;
   bool offload = false, tiled_vae = false, kmeans_during_dense = false, no_offload = false;
+  double memory_limit_gib = 0;
 
   // Registered options, to ask which ones were given.
   CLI::App* cmd = nullptr;

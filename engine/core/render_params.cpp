@@ -97,6 +97,7 @@ std::string to_json(const RenderParams& p) {
       {"dtype", p.dtype},
       {"offload_blocks", p.offload_blocks},
       {"tiled_vae", p.tiled_vae},
+      {"memory_limit_gib", p.memory_limit_gib},
       {"attention", attention_to_json(p.attention)},
       {"preview_every", p.preview_every},
   };
@@ -135,6 +136,7 @@ RenderParams render_params_from_json(const std::string& text) {
   read(j, "dtype", p.dtype);
   read(j, "offload_blocks", p.offload_blocks);
   read(j, "tiled_vae", p.tiled_vae);
+  read(j, "memory_limit_gib", p.memory_limit_gib);
   if (j.contains("attention")) p.attention = attention_from_json(j.at("attention"));
   read(j, "preview_every", p.preview_every);
   if (j.contains("dump_qkv") && j.at("dump_qkv").is_object()) {

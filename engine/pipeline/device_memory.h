@@ -16,6 +16,10 @@ std::int64_t peak_device_memory(const c10::Device& device);
 void reset_peak_device_memory(const c10::Device& device);
 std::int64_t allocated_device_memory(const c10::Device& device);
 
+// Caps the caching allocator of CUDA device `device` at `gib` GiB (0 = no cap, which also undoes
+// an earlier cap); applies to the whole process. Throws svg2::Error when the cap exceeds the device.
+void limit_device_memory(const c10::Device& device, double gib);
+
 // Waits for queued work on `device` (no-op on the CPU); for honest stage timings.
 void synchronize(const c10::Device& device);
 

@@ -33,7 +33,7 @@ std::vector<double> to_doubles(const std::vector<float>& v) {
 LatentPreview preview_for(const ModelInfo& info, const std::optional<ModelManifest>& manifest,
                           wan::WanVaeImpl& vae);
 
-void load_from_folder(LoadedModels& m) {
+void load_from_folder(LoadedModels& m, wan::BlockPlacement blocks) {
   const ModelFiles files = locate_model_files(m.info.dir);
   const c10::Device cpu(c10::kCPU);
 
@@ -43,6 +43,7 @@ void load_from_folder(LoadedModels& m) {
   dit_options.compute_dtype = m.dtype;
   if (files.dit_num_heads) dit_options.num_heads = *files.dit_num_heads;
   dit_options.text_len = m.info.text_len;
+  dit_options.blocks = blocks;
   m.dit = wan::load_dit(dit_ckpt, dit_options);
 
   const fs::path t5_path = files.format == ModelFormat::Diffusers
@@ -60,7 +61,7 @@ void load_from_folder(LoadedModels& m) {
   m.preview = preview_for(m.info, files.manifest, *m.vae);
 }
 
-void build_random(LoadedModels& m) {
+void build_random(LoadedModels& m, wan::BlockPlacement blocks) {
   const RandomArch& a = random_arch(m.info.random_weights);
   wan::DiTConfig dit_config;
   if (a.name == "wan-1.3b" || a.name == "wan-14b") {
@@ -73,7 +74,7 @@ void build_random(LoadedModels& m) {
     dit_config.num_layers = a.layers;
     dit_config.text_dim = a.t5_dim;
   }
-  m.dit = wan::make_random_dit(dit_config, m.device, m.dtype, /*seed=*/1);
+  m.dit = wan::make_random_dit(dit_config, m.device, m.dtype, /*seed=*/1, blocks);
 
   text::UMT5Config t5;
   t5.vocab_size = a.t5_vocab;
@@ -124,18 +125,22 @@ std::string model_key(const ModelInfo& info, const c10::Device& device, c10::Sca
 }
 
 std::unique_ptr<LoadedModels> load_models(const ModelInfo& info, const c10::Device& device,
-                                          c10::ScalarType dtype) {
+                                          c10::ScalarType dtype, bool offload_blocks) {
+  SVG2_CHECK(!offload_blocks || device.is_cuda(), "block offload (--offload) needs a CUDA device (device is '{}')",
+             device.str());
+  const auto blocks = offload_blocks ? wan::BlockPlacement::host : wan::BlockPlacement::device;
   auto m = std::make_unique<LoadedModels>();
   m->key = model_key(info, device, dtype);
   m->info = info;
   m->device = device;
   m->dtype = dtype;
   if (info.random_weights.empty()) {
-    load_from_folder(*m);
+    load_from_folder(*m, blocks);
   } else {
-    build_random(*m);
+    build_random(*m, blocks);
   }
   m->dit->eval();
+  if (offload_blocks) m->dit->enable_block_offload();
   return m;
 }
 

@@ -38,8 +38,10 @@ struct LoadedModels {
 std::string model_key(const ModelInfo& info, const c10::Device& device, c10::ScalarType dtype);
 
 // Loads the model folder (or builds the random-weights architecture) on `device`: DiT and text
-// encoder in `dtype`, VAE in fp32 (as the reference runs it).
+// encoder in `dtype`, VAE in fp32 (as the reference runs it). offload_blocks (CUDA only): the DiT's
+// blocks go straight to pinned host memory with block offload on, so loading never needs the
+// whole DiT on the device (the 14B model on a 24 GB card).
 std::unique_ptr<LoadedModels> load_models(const ModelInfo& info, const c10::Device& device,
-                                          c10::ScalarType dtype);
+                                          c10::ScalarType dtype, bool offload_blocks = false);
 
 }  // namespace svg2::pipeline

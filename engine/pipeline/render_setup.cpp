@@ -86,6 +86,10 @@ void validate_render_params(const RenderParams& p) {
   resolve_dtype(p.dtype, device);
   SVG2_CHECK(!p.offload_blocks || device.is_cuda(),
              "offload_blocks (--offload) needs a CUDA device (device is '{}')", p.device);
+  SVG2_CHECK(std::isfinite(p.memory_limit_gib) && p.memory_limit_gib >= 0,
+             "memory_limit_gib (--memory-limit) must be >= 0 GiB (0 = no limit), got {}", p.memory_limit_gib);
+  SVG2_CHECK(p.memory_limit_gib == 0 || device.is_cuda(),
+             "memory_limit_gib (--memory-limit) needs a CUDA device (device is '{}')", p.device);
   validate(p.attention);
   if (!p.dump_qkv_path.empty()) {
     SVG2_CHECK(p.dump_qkv_step >= 0 && p.dump_qkv_step < p.steps,

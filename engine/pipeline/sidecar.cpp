@@ -56,6 +56,7 @@ json timings_to_json(const RenderTimings& t) {
       {"dit_step_ms", t.dit_step_ms},
       {"step_sparse", steps_sparse},
       {"peak_memory_bytes", t.peak_memory_bytes},
+      {"load_peak_memory_bytes", t.load_peak_memory_bytes},
       {"text_peak_memory_bytes", t.text_peak_memory_bytes},
       {"denoise_peak_memory_bytes", t.denoise_peak_memory_bytes},
       {"decode_peak_memory_bytes", t.decode_peak_memory_bytes},

@@ -64,16 +64,19 @@ struct T2VPipeline::Impl {
   std::unique_ptr<LoadedModels> models;
   PromptEncoder prompts;
 
+  // A new load places the DiT for `offload_blocks`; a cached model is switched by run().
   LoadedModels& models_for(const ModelInfo& info, const c10::Device& device, c10::ScalarType dtype,
-                           RenderTimings& timings) {
+                           bool offload_blocks, RenderTimings& timings) {
     const std::string key = model_key(info, device, dtype);
     if (models && models->key == key) return *models;
     models.reset();  // free the previous model before loading the next
     prompts.clear();
     release_cached_device_memory();
     const auto start = Clock::now();
-    models = load_models(info, device, dtype);
+    reset_peak_device_memory(device);
+    models = load_models(info, device, dtype, offload_blocks);
     timings.load_ms = ms_since(start);
+    timings.load_peak_memory_bytes = peak_device_memory(device);
     log_info("models loaded in {:.1f} s", timings.load_ms / 1000.0);
     return *models;
   }
@@ -118,9 +121,10 @@ RenderResult T2VPipeline::Impl::run(const RenderParams& requested, const JobCont
   result.dtype = dtype_name(dtype);
   result.device_name = device_display_name(device);
   RenderTimings& timings = result.timings;
+  limit_device_memory(device, p.memory_limit_gib);
   ctx.check_cancel();
 
-  LoadedModels& m = models_for(info, device, dtype, timings);
+  LoadedModels& m = models_for(info, device, dtype, p.offload_blocks, timings);
   ctx.check_cancel();
   c10::InferenceMode inference;
 
@@ -278,8 +282,9 @@ RenderResult T2VPipeline::Impl::run(const RenderParams& requested, const JobCont
   synchronize(device);
   timings.vae_decode_ms = ms_since(stage_start);
   timings.decode_peak_memory_bytes = peak_device_memory(device);
-  timings.peak_memory_bytes = std::max(
-      {timings.text_peak_memory_bytes, timings.denoise_peak_memory_bytes, timings.decode_peak_memory_bytes});
+  timings.peak_memory_bytes =
+      std::max({timings.load_peak_memory_bytes, timings.text_peak_memory_bytes, timings.denoise_peak_memory_bytes,
+                timings.decode_peak_memory_bytes});
 
   // --- statistics ----------------------------------------------------------------------------
   telemetry.finish(timings, result.density);

@@ -138,10 +138,9 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
   r.dense_layers = params.attention.dense_layers;
 
   log_info("bench e2e: building {} with random weights on {} ({})", o.arch, r.device_name, r.dtype);
-  auto models = pipeline::load_models(info, device, dtype);
+  auto models = pipeline::load_models(info, device, dtype, params.offload_blocks);
   auto& m = *models;
   c10::InferenceMode inference;
-  if (params.offload_blocks) m.dit->enable_block_offload();
 
   // --- T5 -----------------------------------------------------------------------------------
   pipeline::PromptEncoder prompts;

@@ -130,6 +130,51 @@ TEST(DiTGpu, BlockOffloadGivesTheSameResultWithLessMemory) {
   EXPECT_TRUE(at::equal(model->forward(latents, t, context), resident));
 }
 
+// Issue 4 (14B on a 24 GB card): with BlockPlacement::host the blocks never reach the device while
+// the model is built or loaded, and the offloaded model computes what the resident one does.
+TEST(DiTGpu, BlocksPlacedOnTheHostNeverTouchTheDevice) {
+  REQUIRE_CUDA();
+  auto cfg = test::tiny_dit_config(6);
+  cfg.dim = 1024;
+  cfg.num_heads = 8;
+  cfg.ffn_dim = 4096;
+  auto resident = make_random_dit(cfg, kCuda, c10::kBFloat16, 3);
+  test::synchronize(kCuda);
+  const auto with_blocks = test::allocated_bytes(kCuda);
+  auto hosted = make_random_dit(cfg, kCuda, c10::kBFloat16, 3, BlockPlacement::host);
+  test::synchronize(kCuda);
+  const auto hosted_bytes = test::allocated_bytes(kCuda) - with_blocks;
+  for (const auto& item : hosted->named_parameters()) {
+    const bool block = item.key().rfind("blocks.", 0) == 0;
+    EXPECT_EQ(item.value().is_cpu(), block) << item.key();
+    EXPECT_TRUE(at::equal(item.value().cpu(), resident->named_parameters()[item.key()].cpu())) << item.key();
+  }
+  // 6 blocks of ~12.6M bf16 params (25 MiB each) stay on the host: the device holds the rest only.
+  EXPECT_LT(hosted_bytes, with_blocks - 140 * (1 << 20));
+  // The same through the checkpoint path (load_dit_weights).
+  auto params = resident->named_parameters();
+  WanDiT loaded(cfg);
+  load_dit_weights(
+      *loaded, [&params](const std::string& key, c10::ScalarType dt, const c10::Device& dev) {
+        return params[key].to(dev, dt);
+      },
+      kCuda, c10::kBFloat16, BlockPlacement::host);
+  EXPECT_TRUE(loaded->named_parameters()["blocks.0.self_attn.q.weight"].is_cpu());
+  EXPECT_TRUE(loaded->named_parameters()["head.head.weight"].is_cuda());
+
+  hosted->enable_block_offload();
+  loaded->enable_block_offload();
+  at::manual_seed(2);
+  const auto opts = at::TensorOptions().device(kCuda);
+  const auto latents = at::randn({2, 16, 3, 8, 8}, opts);
+  const auto context = at::randn({2, 12, 64}, opts);
+  const auto t = at::full({2}, 500.0);
+  c10::InferenceMode guard;
+  const auto expected = resident->forward(latents, t, context);
+  EXPECT_TRUE(at::equal(hosted->forward(latents, t, context), expected));
+  EXPECT_TRUE(at::equal(loaded->forward(latents, t, context), expected));
+}
+
 TEST(DiTGpu, DeterministicForwardAndRandomWeights) {
   REQUIRE_CUDA();
   auto a = make_random_dit(test::tiny_dit_config(), kCuda, c10::kBFloat16, 9);

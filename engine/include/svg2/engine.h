@@ -41,7 +41,9 @@ struct RenderTimings {
   // --- added by the pipeline ---
   std::vector<double> dit_step_ms;  // DiT forwards of each step
   std::vector<bool> step_sparse;    // whether the step ran sparse attention (after dense warm-up)
-  // Device peak per stage (CUDA; 0 elsewhere): text encode, sampler loop, VAE decode.
+  // Device peak per stage (CUDA; 0 elsewhere): model load (0 when the models were cached), text
+  // encode, sampler loop, VAE decode.
+  std::int64_t load_peak_memory_bytes = 0;
   std::int64_t text_peak_memory_bytes = 0, denoise_peak_memory_bytes = 0, decode_peak_memory_bytes = 0;
   // Phase breakdown (the speed readout of the app and `svg2 bench e2e`). Attention phases come
   // from the attention telemetry's stage times and are 0 unless stage times were measured.

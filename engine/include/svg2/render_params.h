@@ -28,6 +28,10 @@ struct RenderParams {
   std::string dtype = "auto";   // "auto" (bf16 on CUDA, fp32 on CPU), "fp32", "bf16", "fp16"
   bool offload_blocks = false;  // block-wise CPU offload of the DiT
   bool tiled_vae = false;       // spatially tiled VAE decode
+  // Cap on what the render may allocate on the device, GiB (CUDA; 0 = the whole device): run as a
+  // smaller card would (an allocation past the cap fails with an out-of-memory error), or leave
+  // room for other programs.
+  double memory_limit_gib = 0;
   AttentionConfig attention;
   int preview_every = 1;  // emit a latent preview every N steps (0 = never)
 

@@ -25,7 +25,7 @@ WanDiT load_dit(const io::Checkpoint& checkpoint, const DiTLoadOptions& options)
       [&checkpoint](const std::string& key, c10::ScalarType dt, const c10::Device& dev) {
         return checkpoint.load(key, dt, dev);
       },
-      options.device, dtype);
+      options.device, dtype, options.blocks);
   log_info("Wan DiT {} loaded from {}: dim {}, {} layers, {} heads, ffn {}, text_dim {}, {:.2f} B params",
            config.name, checkpoint.path().string(), config.dim, config.num_layers, config.num_heads,
            config.ffn_dim, config.text_dim, static_cast<double>(config.parameter_count()) / 1e9);

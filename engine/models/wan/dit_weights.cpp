@@ -24,6 +24,10 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
+c10::Device placement(const std::string& name, const c10::Device& device, BlockPlacement blocks) {
+  return blocks == BlockPlacement::host && starts_with(name, "blocks.") ? c10::Device(c10::kCPU) : device;
+}
+
 }  // namespace
 
 c10::ScalarType dit_parameter_dtype(const std::string& name, c10::ScalarType compute_dtype) {
@@ -34,7 +38,7 @@ c10::ScalarType dit_parameter_dtype(const std::string& name, c10::ScalarType com
 }
 
 void load_dit_weights(WanDiTImpl& model, const DiTTensorReader& read, const c10::Device& device,
-                      c10::ScalarType compute_dtype) {
+                      c10::ScalarType compute_dtype, BlockPlacement blocks) {
   SVG2_CHECK(!model.block_offload_enabled(), "WanDiT: disable block offload before loading weights");
   at::NoGradGuard no_grad;
   const ShapeMap expected = expected_dit_shapes(model.config());
@@ -42,7 +46,7 @@ void load_dit_weights(WanDiTImpl& model, const DiTTensorReader& read, const c10:
     const std::string& name = item.key();
     auto it = expected.find(name);
     SVG2_CHECK(it != expected.end(), "WanDiT: internal error, parameter '{}' has no expected shape", name);
-    at::Tensor t = read(name, dit_parameter_dtype(name, compute_dtype), device);
+    at::Tensor t = read(name, dit_parameter_dtype(name, compute_dtype), placement(name, device, blocks));
     SVG2_CHECK(t.defined(), "Wan DiT weights: no tensor for '{}'", name);
     SVG2_CHECK(t.sizes().vec() == it->second, "Wan DiT weights: '{}' has shape {}, expected {}", name,
                shape_string(t.sizes().vec()), shape_string(it->second));
@@ -52,7 +56,7 @@ void load_dit_weights(WanDiTImpl& model, const DiTTensorReader& read, const c10:
 }
 
 void init_dit_random(WanDiTImpl& model, const c10::Device& device, c10::ScalarType compute_dtype,
-                     std::uint64_t seed) {
+                     std::uint64_t seed, BlockPlacement blocks) {
   SVG2_CHECK(!model.block_offload_enabled(), "WanDiT: disable block offload before initializing weights");
   at::NoGradGuard no_grad;
   // A private generator of the device's kind, so the global seeds stay untouched.
@@ -80,16 +84,17 @@ void init_dit_random(WanDiTImpl& model, const c10::Device& device, c10::ScalarTy
       for (std::size_t i = 1; i < shape.size(); ++i) fan_in *= shape[i];
       t = at::normal(0.0, 1.0 / std::sqrt(static_cast<double>(fan_in)), shape, gen, options);
     }
-    item.value().set_data(t);
+    item.value().set_data(t.to(placement(name, device, blocks)));
   }
   model.set_placement(device, compute_dtype);
 }
 
 WanDiT make_random_dit(const DiTConfig& config, const c10::Device& device,
-                       std::optional<c10::ScalarType> compute_dtype, std::uint64_t seed) {
+                       std::optional<c10::ScalarType> compute_dtype, std::uint64_t seed,
+                       BlockPlacement blocks) {
   WanDiT model(config);
   init_dit_random(*model, device, compute_dtype.value_or(device.is_cuda() ? c10::kBFloat16 : c10::kFloat),
-                  seed);
+                  seed, blocks);
   return model;
 }
 
