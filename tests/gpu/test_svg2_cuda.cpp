@@ -28,6 +28,7 @@
 #include <ATen/ops/scaled_dot_product_attention.h>
 #include <ATen/ops/stack.h>
 #include <ATen/ops/zeros.h>
+#include <c10/core/CachingDeviceAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
@@ -45,6 +46,7 @@
 #include "attention/cuda/svg2_cuda_pipeline.h"
 #include "attention/kmeans.h"
 #include "attention/permutation.h"
+#include "attention/svg2_cuda_backend_arena.h"
 #include "attention/telemetry_recorder.h"
 #include "svg2/error.h"
 #include "svg2k/kmeans.h"
@@ -680,6 +682,57 @@ TEST(GpuBackend, ChunkedCallsMatchTheWholeCall) {
       EXPECT_EQ(ws.clusters[i].block_mask, ss.clusters[i].block_mask);
     }
   }
+}
+
+// Issue #8: what the backend keeps between calls is one chunk's arena plus a bf16 centroid cache,
+// and a warm call with telemetry allocates little beyond its output (it used to keep an arena for the
+// whole batch with 25% headroom, an fp32 cache, and convert whole branches to fp32 for the inertia).
+TEST(GpuBackend, DeviceMemoryStaysWithinTheChunkBudget) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("memory"));
+  const std::int64_t batch = 2, heads = 8, tokens = 4096, dim = 128, qcn = 32, kcn = 128;
+  const auto input = [&] { return randn_device({batch, tokens, heads, dim}, gen).transpose(1, 2); };
+  AttentionConfig config;
+  config.query_clusters = qcn;
+  config.key_clusters = kcn;
+  config.kmeans_iters_init = 3;
+  config.kmeans_iters_step = 2;
+  config.fixed_density = 0.3;
+  Svg2CudaBackendOptions options;
+  options.arena_budget_bytes = Svg2CudaPipeline::arena_bytes_for(PipelineShape{1, 2, tokens, dim, qcn, kcn});
+  auto backend = make_svg2_cuda_backend(config, options);
+  ASSERT_TRUE(backend);
+  TelemetryOptions topt;
+  topt.enabled = true;
+  TelemetryRecorder recorder(topt);
+  AttentionContext ctx;
+  ctx.branches = {0, 1};
+  ctx.job_id = 3;
+  ctx.telemetry = &recorder;
+  const at::Tensor q = input(), k = input(), v = input();
+  c10::DeviceAllocator* allocator = c10::getDeviceAllocator(at::kCUDA);
+  const auto allocated = [&] {
+    c10::cuda::getCurrentCUDAStream().synchronize();
+    return allocator->getDeviceStats(0).allocated_bytes[0].current;
+  };
+  const std::int64_t base = allocated();
+  (void)backend->forward(q, k, v, ctx);  // cold: sizes the arena, fills the cache
+  (void)recorder.drain();
+  const std::int64_t kept = allocated() - base;
+  const std::int64_t cache = batch * static_cast<std::int64_t>(cached_centroid_bytes(heads, qcn, kcn, dim));
+  std::printf("[memory] kept %lld B (arena budget %zu B, cache %lld B)\n", static_cast<long long>(kept),
+              options.arena_budget_bytes, static_cast<long long>(cache));
+  EXPECT_LE(kept, static_cast<std::int64_t>(options.arena_budget_bytes) + cache + (4 << 20));
+
+  allocator->resetPeakStats(0);
+  const std::int64_t before = allocated();
+  const at::Tensor out = backend->forward(q, k, v, ctx);  // warm, with telemetry
+  c10::cuda::getCurrentCUDAStream().synchronize();
+  const std::int64_t extra = allocator->getDeviceStats(0).allocated_bytes[0].peak - before - out.nbytes();
+  const std::int64_t chunk_fp32 = 2 * tokens * dim * 4;  // one chunk's tokens in fp32
+  std::printf("[memory] warm call: %lld B beyond its output\n", static_cast<long long>(extra));
+  EXPECT_LE(extra, 3 * chunk_fp32);
+  (void)recorder.drain();
 }
 
 }  // namespace
