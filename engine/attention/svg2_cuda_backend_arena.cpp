@@ -1,6 +1,11 @@
 #include "attention/svg2_cuda_backend_arena.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+#include "core/check.h"
 
 namespace svg2::attention {
 namespace {
@@ -72,6 +77,16 @@ KernelWorkspaceBytes estimated_kernel_workspace_bytes(const ArenaShape& s) {
   w.select = n * z(s.query_clusters) * z(s.key_clusters) * 4 + 256;
   w.attend = n * (z(s.query_clusters) + 1) * 4 + 256;
   return w;
+}
+
+std::size_t arena_budget_from_mib_text(const char* text) {
+  const std::string s = text ? text : "";
+  char* end = nullptr;
+  errno = 0;
+  const long long mib = s.empty() ? -1 : std::strtoll(s.c_str(), &end, 10);
+  SVG2_CHECK(errno == 0 && end != nullptr && *end == '\0' && mib >= 16 && mib <= 1048576,
+             "SVG2_CUDA_ARENA_BUDGET_MB must be a whole number of MiB in [16, 1048576], got '{}'", s);
+  return static_cast<std::size_t>(mib) << 20;
 }
 
 std::vector<AttentionChunk> plan_attention_chunks(

@@ -64,6 +64,10 @@ constexpr std::size_t cached_centroid_bytes(std::int64_t heads, std::int64_t que
 // S = 75,600) then runs in chunks of 10 heads (about 0.5 GB of arena instead of 3.6 GB).
 constexpr std::size_t kDefaultSvg2ArenaBudgetBytes = std::size_t{512} << 20;
 
+// The budget from SVG2_CUDA_ARENA_BUDGET_MB's text: whole MiB in [16, 1048576]; throws svg2::Error
+// naming the variable otherwise.
+std::size_t arena_budget_from_mib_text(const char* text);
+
 // Batch elements [batch_begin, batch_begin + batch_count) x heads [head_begin, head_begin + head_count).
 struct AttentionChunk {
   std::int64_t batch_begin = 0, batch_count = 1;

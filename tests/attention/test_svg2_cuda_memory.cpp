@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "attention/kmeans.h"
 #include "attention/svg2_cuda_backend_arena.h"
 #include "attention/svg2_cuda_backend_inertia.h"
 #include "attention/svg2_cuda_backend_start.h"
+#include "svg2/error.h"
 
 namespace svg2::attention {
 namespace {
@@ -122,6 +124,18 @@ TEST(Svg2CudaMemory, ChunkPlanUsesTheLargestChunksThatFit) {
   c = plan_attention_chunks(2, 3, true, 10, per_problem);
   ASSERT_EQ(c.size(), 6u);
   expect_covers(c, 2, 3);
+}
+
+TEST(Svg2CudaMemory, ArenaBudgetFromTheEnvironmentIsCheckedMiB) {
+  EXPECT_EQ(arena_budget_from_mib_text("1024"), std::size_t{1} << 30);
+  for (const char* bad : {"", "abc", "12", "512MB", "-1", "99999999"}) {
+    try {
+      (void)arena_budget_from_mib_text(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const svg2::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("SVG2_CUDA_ARENA_BUDGET_MB"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Svg2CudaMemory, RandomStartCentroidsAreTheReferenceTokensWithoutAnFp32Copy) {

@@ -293,6 +293,9 @@ std::unique_ptr<AttentionBackend> make_svg2_cuda_backend(const AttentionConfig& 
   Svg2CudaBackendOptions options;
   if (const char* env = std::getenv("SVG2_CUDA_ATTENTION_KERNEL"); env && *env)
     options.kernel = cuda::attention_kernel_from_string(env);
+  // SVG2_CUDA_ARENA_BUDGET_MB=N caps the pipeline arena (default 512): larger = fewer, larger chunks.
+  if (const char* env = std::getenv("SVG2_CUDA_ARENA_BUDGET_MB"); env && *env)
+    options.arena_budget_bytes = arena_budget_from_mib_text(env);
   return make_svg2_cuda_backend(config, options);
 }
 
