@@ -1,5 +1,6 @@
 // The CUDA device's marketing name and its allocator cap (compiled only with the CUDA backend).
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/ops/empty.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 
 #include "core/check.h"
@@ -24,6 +25,8 @@ void limit_device_memory(const c10::Device& device, double gib) {
   const double bytes = gib * 1024.0 * 1024.0 * 1024.0;
   SVG2_CHECK(bytes <= total, "--memory-limit {} GiB is more than the device has ({:.1f} GiB)", gib,
              total / (1024.0 * 1024.0 * 1024.0));
+  // The allocator exists only after the first CUDA allocation of the process.
+  (void)at::empty({1}, at::TensorOptions().dtype(at::kByte).device(c10::kCUDA, index));
   c10::cuda::CUDACachingAllocator::setMemoryFraction(gib == 0 ? 1.0 : bytes / total, index);
 }
 
