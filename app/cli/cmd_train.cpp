@@ -82,6 +82,9 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   v->add_option("--object-crop", vae->object_crop, "Share of crops centred on an object, in [0, 1]")
       ->capture_default_str();
+  v->add_option("--channel-shuffle", vae->channel_shuffle,
+                "Share of samples with permuted RGB channels, in [0, 1] (every colour seen as often)")
+      ->capture_default_str();
   v->add_option("--stats-clips", vae->stats_clips, "Clips for latent statistics")->capture_default_str();
   v->callback([&ctx, vae] { ctx.action = [&ctx, vae] { return print_train(ctx, train_vae(*vae)); }; });
 

@@ -41,6 +41,8 @@ VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec&
       spec.crop);
   SVG2_CHECK(spec.object_crop >= 0 && spec.object_crop <= 1, "--object-crop must be in [0, 1], got {}",
              spec.object_crop);
+  SVG2_CHECK(spec.channel_shuffle >= 0 && spec.channel_shuffle <= 1,
+             "--channel-shuffle must be in [0, 1], got {}", spec.channel_shuffle);
   const int first = rng.below(spec.clip.frames - spec.frames + 1);
   const at::Tensor full = render_batch(scenes, spec.clip, first, spec.frames);  // [B, 3, F, H, W]
   std::vector<at::Tensor> videos, masks;
@@ -60,7 +62,13 @@ VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec&
     const at::Tensor background =
         at::from_blob(bg.data(), {3, 1, spec.clip.height, spec.clip.width}).mul(2.0).sub(1.0);  // owns a copy
     const at::Tensor object = (clip - background).abs().amax(0, /*keepdim=*/true).gt(kObjectThreshold);
-    videos.push_back(clip.slice(2, cy, cy + spec.crop).slice(3, cx, cx + spec.crop));
+    at::Tensor video = clip.slice(2, cy, cy + spec.crop).slice(3, cx, cx + spec.crop);
+    if (rng.chance(spec.channel_shuffle)) {
+      static constexpr std::int64_t kOrders[5][3] = {{0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+      const auto& order = kOrders[rng.below(5)];
+      video = at::stack({video[order[0]], video[order[1]], video[order[2]]}, 0);
+    }
+    videos.push_back(video);
     masks.push_back(object.slice(2, cy, cy + spec.crop).slice(3, cx, cx + spec.crop).to(at::kFloat));
   }
   return {at::stack(videos, 0).contiguous(), at::stack(masks, 0).contiguous()};

@@ -15,6 +15,9 @@ struct VaeBatchSpec {
   int frames = 9;          // window length (1 + 4k), at most clip.frames
   int crop = 128;          // square crop, multiple of 8
   double object_crop = 0;  // share of samples whose crop is centred (with jitter) on an object
+  // Share of samples whose RGB channels are permuted (one of the 5 other orders): the scenes' palette
+  // is mostly dark and blue, so without it a saturated red or green is rare for the decoder.
+  double channel_shuffle = 0;
   procedural::ClipSize clip{33, 256, 256};
 };
 

@@ -62,6 +62,8 @@ void validate(const VaeTrainOptions& o) {
   SVG2_CHECK(o.object_weight >= 0 && o.object_weight <= 100, "--object-weight must be in [0, 100], got {}",
              o.object_weight);
   SVG2_CHECK(o.object_crop >= 0 && o.object_crop <= 1, "--object-crop must be in [0, 1], got {}", o.object_crop);
+  SVG2_CHECK(o.channel_shuffle >= 0 && o.channel_shuffle <= 1, "--channel-shuffle must be in [0, 1], got {}",
+             o.channel_shuffle);
 }
 
 void save_weights(const RunFiles& run, wan::WanVaeImpl& vae) {
@@ -144,13 +146,14 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   const int start = resume.steps;
   log_info(
       "VAE: {} parameters ({}), training on {}, {} frames {}x{} crops ({:.0f}% around an object), batch {}, "
-      "object L1 weight 1 + {}",
+      "object L1 weight 1 + {}, {:.0f}% channel-shuffled",
       [&] {
         std::int64_t n = 0;
         for (const auto& p : params) n += p.param.numel();
         return n;
       }(),
-      config.describe(), device.str(), o.frames, o.crop, o.crop, 100 * o.object_crop, o.batch, o.object_weight);
+      config.describe(), device.str(), o.frames, o.crop, o.crop, 100 * o.object_crop, o.batch, o.object_weight,
+      100 * o.channel_shuffle);
 
   StepBudget budget(o.time_budget_s, o.steps, start);
   std::vector<std::pair<int, double>> log;
@@ -160,7 +163,8 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(step)));
     std::vector<p::Scene> scenes;
     for (int i = 0; i < o.batch; ++i) scenes.push_back(p::sample_scene(rng.next_u64(), {}, p::Split::Train));
-    VaeBatch batch = make_vae_batch(scenes, VaeBatchSpec{o.frames, o.crop, o.object_crop, kClip}, rng);
+    VaeBatch batch =
+        make_vae_batch(scenes, VaeBatchSpec{o.frames, o.crop, o.object_crop, o.channel_shuffle, kClip}, rng);
     const at::Tensor video = batch.video.to(device, /*non_blocking=*/true);
     // Weighted mean: 1 on background pixels, 1 + object_weight on object pixels.
     const at::Tensor weight = batch.object_mask.to(device, /*non_blocking=*/true).mul(o.object_weight).add(1.0);

@@ -206,6 +206,19 @@ TEST(Training, VaeBatchCropsAroundObjectsAndMasksThem) {
   EXPECT_LE(diff.masked_select(off_object).max().item<double>(), 0.08 + 1e-6);
   EXPECT_GT(diff.masked_select(off_object.logical_not()).min().item<double>(), 0.08);
 
+  // Channel shuffling permutes each sample's channels (the mask stays where the objects are).
+  spec.channel_shuffle = 1.0;
+  svg2::train::Rng shuffled_rng(3);
+  const svg2::train::VaeBatch shuffled = svg2::train::make_vae_batch({scenes[0]}, spec, shuffled_rng);
+  EXPECT_TRUE(shuffled.object_mask.equal(full.object_mask));
+  EXPECT_FALSE(shuffled.video.equal(full.video));
+  EXPECT_NEAR(shuffled.video.sum().item<double>(), full.video.sum().item<double>(), 1e-2 * full.video.numel());
+  for (int c = 0; c < 3; ++c) {
+    bool found = false;
+    for (int d = 0; d < 3; ++d) found = found || shuffled.video[0][c].equal(full.video[0][d]);
+    EXPECT_TRUE(found) << "channel " << c << " is not one of the original channels";
+  }
+
   spec.object_crop = 1.5;
   EXPECT_THROW(svg2::train::make_vae_batch(scenes, spec, whole), svg2::Error);
 }

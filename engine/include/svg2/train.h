@@ -54,6 +54,7 @@ struct VaeTrainOptions : TrainCommonOptions {
   // Small objects cover ~2% of a clip, so a plain L1 lets the VAE trade them for the background.
   double object_weight = 0;  // extra L1 weight on pixels where an object covers the background
   double object_crop = 0;    // share of samples whose crop is centred (with jitter) on an object
+  double channel_shuffle = 0;  // share of samples with permuted RGB channels (colour balance)
   int stats_clips = 128;  // full clips encoded afterwards for the latent mean/std and preview fit
 };
 
