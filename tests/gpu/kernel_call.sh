@@ -2,7 +2,8 @@
 # One device call for the attention kernels alone (no svg2 CLI, no end-to-end runs): the sparse
 # attention correctness tests first, then the attention table, then the variant under study again
 # with its developer switch (tests and bench, e.g. SVG2K_HOPPER_V3_PINGPONG=1), an Nsight Compute
-# look at one launch of it, the rest of the GPU tests and the larger shape while time is left.
+# look at one launch of it (with NCU_STALLS=1 also the stall reasons and sampled SASS of it and of
+# hopper-simple), the rest of the GPU tests and the larger shape while time is left.
 # Every step under its own timeout, all of them under one budget; logs, JSON and one archive in $OUT.
 #
 #   here:   build test_gpu_svg2 and bench_attention_gpu, copy them stripped into $KBIN
@@ -82,7 +83,7 @@ fi
 
 # 4. Nsight Compute on one launch of the variant (14B 720p, 30%), clocks left alone, while time is left
 NCU="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
-if [ -n "$NCU" ]; then
+if [ -n "$NCU" ] && [ "${NCU_SOL:-1}" = 1 ]; then
   step ncu 100 60 "$NCU" --clock-control none -k "regex:sparse_attention_hopper_${STUDY#hopper-}" -c 1 \
     --section SpeedOfLight --section WarpStateStats --section SchedulerStats --section ComputeWorkloadAnalysis \
     --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
@@ -90,6 +91,23 @@ if [ -n "$NCU" ]; then
     --repeats 1 --warmup 0
   grep -E "Duration|Throughput|Registers Per|Achieved Occupancy|Busy|Issue Slots|No Eligible|Stall|Eligible Warps|Active Warps" \
     "$OUT/ncu.log" | head -40
+fi
+
+# 4b. NCU_STALLS=1: why warps wait, per kernel in NCU_STALL_KERNELS (default hopper-simple and the
+# studied variant; 14B 720p at 30%, one launch each): every stall reason's cycles per issued
+# instruction; for the studied variant also the source page (SASS, sampled stalls per instruction) as CSV.
+if [ "${NCU_STALLS:-0}" = 1 ] && [ -n "$NCU" ]; then
+  for k in ${NCU_STALL_KERNELS:-hopper-simple $STUDY}; do
+    case "$k" in hopper-simple | hopper) re="sparse_attention_hopper_kernel" ;; *) re="sparse_attention_hopper_${k#hopper-}" ;; esac
+    step "stalls-$k" 60 30 "$NCU" --clock-control none -k "regex:$re" -c 1 --section WarpStateStats \
+      --section SourceCounters --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
+      --page raw --csv "$BIN/bench_attention_gpu" --device cuda --shapes wan14b-720p --densities 0.30 --kernels "$k" \
+      --repeats 1 --warmup 0
+    [ "$k" = "$STUDY" ] || continue
+    step "sass-$k" 60 30 "$NCU" --clock-control none -k "regex:$re" -c 1 --section SourceCounters \
+      --page source --print-source sass --csv "$BIN/bench_attention_gpu" --device cuda --shapes wan14b-720p \
+      --densities 0.30 --kernels "$k" --repeats 1 --warmup 0
+  done
 fi
 
 # 5. the other GPU tests (k-means, selection, graphs, backend), then HunyuanVideo while time is left
@@ -104,7 +122,7 @@ echo "total $(($(date +%s) - START)) s of $BUDGET" | tee -a "$OUT/steps.txt"
 tar czf /tmp/kernel-logs.tgz -C "$OUT" . && mv /tmp/kernel-logs.tgz "$OUT/all-logs.tgz"
 for f in "$OUT"/*; do
   case "$(basename "$f")" in
-    all-logs.tgz | steps.txt | machine.txt | bench-wan.json | bench-switch.json | tests-attention.log | ncu.log) ;;
+    all-logs.tgz | steps.txt | machine.txt | bench-wan.json | bench-switch.json | tests-attention.log | tests-switch.log) ;;
     *) rm -rf "$f" ;;
   esac
 done
