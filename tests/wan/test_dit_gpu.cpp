@@ -49,6 +49,15 @@ WanDiT clone_to(WanDiT& from, const c10::Device& device, c10::ScalarType dtype) 
   return to;
 }
 
+// 6 blocks of ~12.6M parameters (25 MiB each in bf16): big enough to see them leave the device.
+DiTConfig offload_test_config() {
+  auto cfg = test::tiny_dit_config(6);
+  cfg.dim = 1024;
+  cfg.num_heads = 8;
+  cfg.ffn_dim = 4096;
+  return cfg;
+}
+
 }  // namespace
 
 TEST(DiTGpu, Bf16ForwardTracksFp32Reference) {
@@ -101,10 +110,7 @@ TEST(DiTGpu, FusedGeluEpilogueIsTheTanhApproximation) {
 
 TEST(DiTGpu, BlockOffloadGivesTheSameResultWithLessMemory) {
   REQUIRE_CUDA();
-  auto cfg = test::tiny_dit_config(6);
-  cfg.dim = 1024;
-  cfg.num_heads = 8;
-  cfg.ffn_dim = 4096;
+  const DiTConfig cfg = offload_test_config();
   auto model = make_random_dit(cfg, kCuda, c10::kBFloat16, 3);
   at::manual_seed(2);
   const auto opts = at::TensorOptions().device(kCuda);
@@ -134,10 +140,7 @@ TEST(DiTGpu, BlockOffloadGivesTheSameResultWithLessMemory) {
 // the model is built or loaded, and the offloaded model computes what the resident one does.
 TEST(DiTGpu, BlocksPlacedOnTheHostNeverTouchTheDevice) {
   REQUIRE_CUDA();
-  auto cfg = test::tiny_dit_config(6);
-  cfg.dim = 1024;
-  cfg.num_heads = 8;
-  cfg.ffn_dim = 4096;
+  const DiTConfig cfg = offload_test_config();
   auto resident = make_random_dit(cfg, kCuda, c10::kBFloat16, 3);
   test::synchronize(kCuda);
   const auto with_blocks = test::allocated_bytes(kCuda);
