@@ -15,8 +15,6 @@
 // hopper-v2 tried the overlap with 64-key tiles and lost to their fixed per-tile cost (PERF.md).
 // SVG2K_HOPPER_V3_PINGPONG=1 (developer switch) adds FA3's ping-pong: named barriers make the two
 // consumer warpgroups take turns issuing their pair of products (only when both have rows).
-// SVG2K_HOPPER_V3_VSTAGES=3 (developer switch) gives V a third stage (192 KiB of tiles instead of
-// 160) where the key-cluster count leaves room, so every copy is issued about two tiles ahead.
 #include <cstdlib>
 
 #include "hopper_primitives.cuh"
@@ -26,19 +24,22 @@
 
 namespace svg2k::detail {
 
-template <int D, int VStages = 2>
+template <int D>
 struct HopperV3Tile {
   static constexpr int kRows = 128;     // query rows per block (two consumer warpgroups x 64)
   static constexpr int kKeys = 128;     // keys per stage
   static constexpr int kThreads = 384;  // consumer warpgroups 0-1, producer warpgroup 2
-  static constexpr int kProducerRegs = 64;
-  static constexpr int kConsumerRegs = 224;  // 64 + 2 x 224 = 512 = 65,536 / 128
+  static constexpr int kProducerRegs = 56;
+  // The split must fit what the block was given at launch, 168 x 384 = 64,512 registers, i.e.
+  // producer + 2 x consumer <= 504, not 512: 64 + 2 x 224 made setmaxnreg.inc wait forever (a
+  // device run at c10ed22 hung).
+  static constexpr int kConsumerRegs = 224;  // 56 + 2 x 224 = 504
   static constexpr int kChunks = D / 8;
   static constexpr int kPanelBytes = 128 * 128;  // 128 rows x 64 features
   static constexpr int kQBytes = kRows * D * 2;
   static constexpr int kKVBytes = kKeys * D * 2;
-  static constexpr int kTileBytes = kQBytes + (2 + VStages) * kKVBytes;  // Q, K[2], V[VStages]
-  static constexpr int kBarrierBytes = 128;  // fullK[2] emptyK[2] fullV[VStages] emptyV[VStages] q
+  static constexpr int kTileBytes = kQBytes + 4 * kKVBytes;  // Q, K[2], V[2]
+  static constexpr int kBarrierBytes = 128;                  // fullK[2] fullV[2] emptyK[2] emptyV[2] q
   static int smem_bytes(int key_clusters) {
     return 1024 + kTileBytes + kBarrierBytes + (2 * kKeys) * 4 + (2 * key_clusters + 1) * 4 + 33 * 4;
   }
@@ -135,11 +136,10 @@ __device__ __forceinline__ void issue_qk_v3(float (&s)[64], std::uint32_t q_rows
 
 #endif  // SVG2K_HOPPER_ENABLED
 
-template <int D, bool PingPong, int VStages>
+template <int D, bool PingPong>
 __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(const AttentionParams p) {
 #if SVG2K_HOPPER_ENABLED
-  using T = HopperV3Tile<D, VStages>;
-  constexpr int VS = VStages;
+  using T = HopperV3Tile<D>;
   extern __shared__ unsigned char smem_raw[];
   __shared__ int s_item[3];
   unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
@@ -147,9 +147,8 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
   const std::uint32_t sQ = smem_addr(smem);
   const std::uint32_t sK = sQ + T::kQBytes;
   const std::uint32_t sV = sK + 2 * T::kKVBytes;
-  const std::uint32_t full_k = sQ + T::kTileBytes;  // 8 bytes per barrier
-  const std::uint32_t empty_k = full_k + 16, full_v = full_k + 32, empty_v = full_v + 8 * VS,
-                      q_bar = empty_v + 8 * VS;
+  const std::uint32_t full_k = sQ + T::kTileBytes;  // 8 bytes per barrier, two stages each
+  const std::uint32_t full_v = full_k + 16, empty_k = full_k + 32, empty_v = full_k + 48, q_bar = full_k + 64;
   int* rowsrc = reinterpret_cast<int*>(smem + T::kTileBytes + T::kBarrierBytes);  // [2][kKeys]
   int* seg_prefix = rowsrc + 2 * T::kKeys;                                        // [KC + 1]
   int* seg_base = seg_prefix + p.key_clusters + 1;                                // [KC]
@@ -170,11 +169,8 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
 #pragma unroll
     for (int i = 0; i < 2; ++i) {
       mbarrier_init(full_k + 8 * i, 128);
-      mbarrier_init(empty_k + 8 * i, 128 * consumers);
-    }
-#pragma unroll
-    for (int i = 0; i < VS; ++i) {
       mbarrier_init(full_v + 8 * i, 128);
+      mbarrier_init(empty_k + 8 * i, 128 * consumers);
       mbarrier_init(empty_v + 8 * i, 128 * consumers);
     }
     mbarrier_init(q_bar, 128);
@@ -205,8 +201,8 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
     named_barrier_sync(1, 128);  // rowsrc[0..127] is rewritten below
     KeyCursor cursor;
     for (int t = 0; t < num_tiles; ++t) {
-      const int stage = t & 1, vstage = t % VS;
-      const std::uint32_t parity = ((t - 2) >> 1) & 1, vparity = (t / VS - 1) & 1;
+      const int stage = t & 1;
+      const std::uint32_t parity = ((t - 2) >> 1) & 1;
       int* src = rowsrc + stage * T::kKeys;
       const int pos = t * T::kKeys + pt;
       src[pt] = pos < L ? cursor.source(p, n, seg_prefix, seg_base, w.key_count, pos) : -1;
@@ -221,16 +217,15 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
                     s >= 0);
       }
       cp_async_mbarrier_arrive(full_k + 8 * stage);
-      if (t >= VS) mbarrier_wait(empty_v + 8 * vstage, vparity);
-      const std::uint32_t voff = vstage * T::kKVBytes;
+      if (t >= 2) mbarrier_wait(empty_v + 8 * stage, parity);
 #pragma unroll 4
       for (int q = pt; q < T::kKeys * T::kChunks; q += 128) {
         const int r = q / T::kChunks, c = q % T::kChunks;
         const int s = src[r];
-        cp_async_16(sV + voff + swizzled_offset<T::kKeys>(r, c), token_row(p.a.v, n, s >= 0 ? s : 0) + c * 8,
+        cp_async_16(sV + off0 + swizzled_offset<T::kKeys>(r, c), token_row(p.a.v, n, s >= 0 ? s : 0) + c * 8,
                     s >= 0);
       }
-      cp_async_mbarrier_arrive(full_v + 8 * vstage);
+      cp_async_mbarrier_arrive(full_v + 8 * stage);
     }
     return;  // the roles share no code after the branch
   } else {
@@ -270,9 +265,9 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
     // Tile t: S = Q K(t)^T, then O += P(t-1) V(t-1); the softmax of t runs while the second
     // product is on the tensor cores (groups complete in order).
     const auto step = [&](int t, const std::uint32_t(&pf_prev)[8][4], std::uint32_t(&pf_cur)[8][4]) {
-      const int stage = t & 1, prev = (t - 1) % VS;
+      const int stage = t & 1, prev = stage ^ 1;
       mbarrier_wait(full_k + 8 * stage, (t >> 1) & 1);
-      mbarrier_wait(full_v + 8 * prev, ((t - 1) / VS) & 1);
+      mbarrier_wait(full_v + 8 * prev, ((t - 1) >> 1) & 1);
       fence_proxy_async_shared();
       my_turn();
       fence_registers(o);
@@ -299,8 +294,8 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
       }
     };
     const auto finish_pv = [&](const std::uint32_t(&pf)[8][4], int t) {
-      const int stage = t % VS;
-      mbarrier_wait(full_v + 8 * stage, (t / VS) & 1);
+      const int stage = t & 1;
+      mbarrier_wait(full_v + 8 * stage, (t >> 1) & 1);
       fence_proxy_async_shared();
       my_turn();
       fence_registers(o);
@@ -374,41 +369,16 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
 #endif  // SVG2K_HOPPER_ENABLED
 }
 
-template <int D, bool PingPong, int VStages>
+template <int D, bool PingPong>
 Status launch_v3(const AttentionParams& p, int slots, cudaStream_t stream) {
-  using T = HopperV3Tile<D, VStages>;
-  const int smem = T::smem_bytes(p.key_clusters);
-  const Status st = ensure_dynamic_smem(sparse_attention_hopper_v3_kernel<D, PingPong, VStages>, smem,
+  const int smem = HopperV3Tile<D>::smem_bytes(p.key_clusters);
+  const Status st = ensure_dynamic_smem(sparse_attention_hopper_v3_kernel<D, PingPong>, smem,
                                         "cudaFuncSetAttribute(sparse attention v3)");
   if (!st.ok()) return st;
   const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
-  sparse_attention_hopper_v3_kernel<D, PingPong, VStages><<<grid, T::kThreads, smem, stream>>>(p);
+  sparse_attention_hopper_v3_kernel<D, PingPong><<<grid, HopperV3Tile<D>::kThreads, smem, stream>>>(p);
   const cudaError_t launch_err = cudaGetLastError();
   return launch_err == cudaSuccess ? Status{} : Status{launch_err, "sparse_attention_hopper_v3 launch"};
-}
-
-bool env_is_one(const char* name) {
-  const char* v = std::getenv(name);
-  return v && v[0] == '1' && v[1] == '\0';
-}
-
-// The third V stage only where it fits the device's shared memory (it does not at KC near 4096).
-template <int D>
-bool third_v_stage_fits(int key_clusters) {
-  int device = 0, optin = 0;
-  if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) != cudaSuccess)
-    return false;
-  return HopperV3Tile<D, 3>::smem_bytes(key_clusters) + 16 <= optin;  // + the static s_item
-}
-
-template <int D>
-Status launch_v3_for(const AttentionParams& p, int slots, cudaStream_t stream) {
-  if (env_is_one("SVG2K_HOPPER_V3_PINGPONG")) return launch_v3<D, true, 2>(p, slots, stream);
-  const char* vs = std::getenv("SVG2K_HOPPER_V3_VSTAGES");
-  if (vs && vs[0] == '3' && third_v_stage_fits<D>(p.key_clusters))
-    return launch_v3<D, false, 3>(p, slots, stream);
-  return launch_v3<D, false, 2>(p, slots, stream);
 }
 
 }  // namespace
@@ -419,7 +389,11 @@ int hopper_v3_smem_bytes(int dim, int key_clusters) {
 }
 
 Status launch_sparse_attention_hopper_v3(const AttentionParams& p, int dim, int slots, cudaStream_t stream) {
-  return dim == 128 ? launch_v3_for<128>(p, slots, stream) : launch_v3_for<64>(p, slots, stream);
+  const char* pp_env = std::getenv("SVG2K_HOPPER_V3_PINGPONG");
+  const bool pp = pp_env && pp_env[0] == '1';
+  if (dim == 128)
+    return pp ? launch_v3<128, true>(p, slots, stream) : launch_v3<128, false>(p, slots, stream);
+  return pp ? launch_v3<64, true>(p, slots, stream) : launch_v3<64, false>(p, slots, stream);
 }
 
 }  // namespace svg2k::detail
