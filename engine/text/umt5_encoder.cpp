@@ -1,6 +1,7 @@
 #include "text/umt5_encoder.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <ATen/core/Generator.h>
 #include <ATen/ops/embedding.h>
 #include <ATen/ops/empty.h>
@@ -8,6 +9,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <cmath>
+#include <mutex>
 
 #include "core/check.h"
 
@@ -52,11 +54,24 @@ at::Tensor UMT5EncoderImpl::forward(const at::Tensor& ids, const at::Tensor& mas
 void init_random_umt5(UMT5EncoderImpl& encoder, uint64_t seed) {
   torch::NoGradGuard no_grad;
   const UMT5Config& c = encoder.config();
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  // CPU weights: drawn in fp32 on the CPU (the values the parity tests were written against).
+  // Device weights: drawn on the device by a private generator of its kind — umT5-XXL's 5.7 B
+  // values took ~100 s on one CPU core, which dominated loading `--random-weights wan-14b`.
+  const c10::Device device = encoder.token_embedding_weight.device();
+  at::Generator gen = device.is_cpu() ? at::make_generator<at::CPUGeneratorImpl>(seed)
+                                      : at::globalContext().defaultGenerator(device).clone();
+  if (!device.is_cpu()) {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(seed);
+  }
   auto fill = [&](at::Tensor& t, double std) {
-    at::Tensor cpu = at::empty(t.sizes(), at::TensorOptions().dtype(at::kFloat));
-    cpu.normal_(0.0, std, gen);
-    t.copy_(cpu);
+    if (!t.is_cpu()) {
+      t.normal_(0.0, std, gen);  // in place, in the weight's dtype: no fp32 copy of a 1 B-value table
+      return;
+    }
+    at::Tensor values = at::empty(t.sizes(), at::TensorOptions().dtype(at::kFloat));
+    values.normal_(0.0, std, gen);
+    t.copy_(values);
   };
   const double d = static_cast<double>(c.d_model);
   fill(encoder.token_embedding_weight, 1.0);
