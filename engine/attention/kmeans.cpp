@@ -105,20 +105,28 @@ at::Tensor inertia_from_sums(const at::Tensor& xf, const at::Tensor& sums, const
 
 }  // namespace
 
+at::Tensor kmeans_random_start_indices(std::int64_t problems, std::int64_t tokens, std::int64_t clusters,
+                                       std::uint64_t seed) {
+  SVG2_CHECK(problems >= 1 && tokens >= 1 && clusters >= 1,
+             "k-means start: problems, tokens and clusters must be >= 1, got {}, {}, {}", problems, tokens,
+             clusters);
+  at::Generator gen = seeded_cpu_generator(seed);
+  std::vector<at::Tensor> rows;
+  rows.reserve(static_cast<std::size_t>(problems));
+  for (std::int64_t i = 0; i < problems; ++i) {
+    // Without replacement; only when C > S do tokens repeat (then some clusters start empty).
+    std::vector<at::Tensor> parts;
+    for (std::int64_t have = 0; have < clusters; have += tokens)
+      parts.push_back(at::randperm(tokens, gen, at::kLong));
+    rows.push_back(at::cat(parts).narrow(0, 0, clusters));
+  }
+  return at::stack(rows);
+}
+
 at::Tensor kmeans_init_random(const at::Tensor& x, std::int64_t clusters, std::uint64_t seed) {
   check_points(x, "x");
   SVG2_CHECK(clusters >= 1, "k-means: cluster count must be >= 1, got {}", clusters);
-  const std::int64_t n = x.size(0), s = x.size(1);
-  at::Generator gen = seeded_cpu_generator(seed);
-  std::vector<at::Tensor> rows;
-  rows.reserve(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    // Without replacement; only when C > S do tokens repeat (then some clusters start empty).
-    std::vector<at::Tensor> parts;
-    for (std::int64_t have = 0; have < clusters; have += s) parts.push_back(at::randperm(s, gen, at::kLong));
-    rows.push_back(at::cat(parts).narrow(0, 0, clusters));
-  }
-  const at::Tensor idx = at::stack(rows).to(x.device());
+  const at::Tensor idx = kmeans_random_start_indices(x.size(0), x.size(1), clusters, seed).to(x.device());
   return gather_rows(as_fp32(x), idx);
 }
 

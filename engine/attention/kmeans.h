@@ -18,6 +18,10 @@ struct KMeansResult {
 // C distinct tokens of each problem (tokens repeat only when C > S), drawn from a CPU generator
 // seeded with `seed`, so the result is the same on every device. x: [N, S, D] floating.
 at::Tensor kmeans_init_random(const at::Tensor& x, std::int64_t clusters, std::uint64_t seed);
+// The token indices kmeans_init_random starts from: [problems, clusters] int64 on the CPU, per
+// problem permutations of the tokens until there are `clusters` (repeats only when clusters > tokens).
+at::Tensor kmeans_random_start_indices(std::int64_t problems, std::int64_t tokens, std::int64_t clusters,
+                                       std::uint64_t seed);
 
 // Greedy k-means++: first centre uniform; each next one is the best (smallest summed squared distance
 // afterwards) of 2 + floor(ln C) candidates, each drawn with probability proportional to the squared
