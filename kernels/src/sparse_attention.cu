@@ -134,9 +134,6 @@ Status sparse_attention_forward(const SparseAttentionShape& s, const SparseAtten
   if (slots > 0x7fffffffLL) return invalid_argument("sparse_attention: too many row tiles");
   if (chosen == AttentionKernel::HopperV3)
     return launch_sparse_attention_hopper_v3(p, s.dim, static_cast<int>(slots), stream);
-  if (chosen == AttentionKernel::HopperV2 || chosen == AttentionKernel::HopperV2PingPong)
-    return launch_sparse_attention_hopper_v2(p, s.dim, chosen == AttentionKernel::HopperV2PingPong,
-                                             static_cast<int>(slots), stream);
   return hopper ? launch_sparse_attention_hopper(p, s.dim, chosen == AttentionKernel::Hopper,
                                                  static_cast<int>(slots), stream)
                 : launch_sparse_attention_ampere(p, s.dim, static_cast<int>(slots), stream);

@@ -13,14 +13,11 @@ int ampere_rows_per_block();
 int hopper_rows_per_block();
 int ampere_smem_bytes(int dim, int key_clusters);
 int hopper_smem_bytes(int dim, int key_clusters);
-int hopper_v2_smem_bytes(int dim, int key_clusters);
 int hopper_v3_smem_bytes(int dim, int key_clusters);
 
 Status launch_sparse_attention_ampere(const AttentionParams& p, int dim, int slots, cudaStream_t stream);
 Status launch_sparse_attention_hopper(const AttentionParams& p, int dim, bool ping_pong, int slots,
                                       cudaStream_t stream);
-Status launch_sparse_attention_hopper_v2(const AttentionParams& p, int dim, bool ping_pong, int slots,
-                                         cudaStream_t stream);
 Status launch_sparse_attention_hopper_v3(const AttentionParams& p, int dim, int slots, cudaStream_t stream);
 
 }  // namespace svg2k::detail

@@ -120,8 +120,6 @@ std::vector<AttentionKernelChoice> kernels_on_this_device() {
   if (svg2k::current_device_arch() == 90) {
     k.push_back(AttentionKernelChoice::Hopper);
     k.push_back(AttentionKernelChoice::HopperSimple);
-    k.push_back(AttentionKernelChoice::HopperV2);
-    k.push_back(AttentionKernelChoice::HopperV2PingPong);
     k.push_back(AttentionKernelChoice::HopperV3);
   }
   return k;

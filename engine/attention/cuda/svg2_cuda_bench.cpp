@@ -198,12 +198,9 @@ std::vector<BenchAttentionRow> bench_shape_cuda(const BenchAttentionShape& shape
     };
     for (const AttentionKernelChoice kernel : kernels) {
       BenchAttentionKernelTime kt;
-      // hopper-v2 skips a warpgroup with no rows and streams 64-key tiles: 64 x 64 granularity;
-      // hopper-v3 skips the idle warpgroup too but streams 128-key tiles: 64 x 128.
-      const bool tiles_64x64 = kernel == AttentionKernelChoice::Ampere ||
-                               kernel == AttentionKernelChoice::HopperV2 ||
-                               kernel == AttentionKernelChoice::HopperV2PingPong;
-      kt.tile_efficiency = tiles_64x64                                 ? tile_efficiency(64, 64)
+      // hopper-v3 skips a warpgroup with no rows (64-row granularity) and streams 128-key tiles;
+      // ampere computes 64 x 64 tiles.
+      kt.tile_efficiency = kernel == AttentionKernelChoice::Ampere     ? tile_efficiency(64, 64)
                            : kernel == AttentionKernelChoice::HopperV3 ? tile_efficiency(64, 128)
                                                                        : tile_efficiency(128, 128);
       kt.kernel = to_string(kernel);

@@ -74,10 +74,6 @@ svg2k::AttentionKernel to_kernel(AttentionKernelChoice c) {
       return svg2k::AttentionKernel::Hopper;
     case AttentionKernelChoice::HopperSimple:
       return svg2k::AttentionKernel::HopperSimple;
-    case AttentionKernelChoice::HopperV2:
-      return svg2k::AttentionKernel::HopperV2;
-    case AttentionKernelChoice::HopperV2PingPong:
-      return svg2k::AttentionKernel::HopperV2PingPong;
     case AttentionKernelChoice::HopperV3:
       return svg2k::AttentionKernel::HopperV3;
     case AttentionKernelChoice::Ampere:
@@ -94,12 +90,9 @@ AttentionKernelChoice attention_kernel_from_string(const std::string& name) {
   if (name == "auto") return AttentionKernelChoice::Auto;
   if (name == "hopper") return AttentionKernelChoice::Hopper;
   if (name == "hopper-simple") return AttentionKernelChoice::HopperSimple;
-  if (name == "hopper-v2") return AttentionKernelChoice::HopperV2;
-  if (name == "hopper-v2-pp") return AttentionKernelChoice::HopperV2PingPong;
   if (name == "hopper-v3") return AttentionKernelChoice::HopperV3;
   if (name == "ampere") return AttentionKernelChoice::Ampere;
-  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v2, hopper-v2-pp, hopper-v3, ampere",
-       name);
+  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v3, ampere", name);
 }
 
 std::string to_string(AttentionKernelChoice choice) {
@@ -108,10 +101,6 @@ std::string to_string(AttentionKernelChoice choice) {
       return "hopper";
     case AttentionKernelChoice::HopperSimple:
       return "hopper-simple";
-    case AttentionKernelChoice::HopperV2:
-      return "hopper-v2";
-    case AttentionKernelChoice::HopperV2PingPong:
-      return "hopper-v2-pp";
     case AttentionKernelChoice::HopperV3:
       return "hopper-v3";
     case AttentionKernelChoice::Ampere:
@@ -128,10 +117,6 @@ AttentionKernelChoice resolve_attention_kernel(AttentionKernelChoice choice) {
       return AttentionKernelChoice::Hopper;
     case svg2k::AttentionKernel::HopperSimple:
       return AttentionKernelChoice::HopperSimple;
-    case svg2k::AttentionKernel::HopperV2:
-      return AttentionKernelChoice::HopperV2;
-    case svg2k::AttentionKernel::HopperV2PingPong:
-      return AttentionKernelChoice::HopperV2PingPong;
     case svg2k::AttentionKernel::HopperV3:
       return AttentionKernelChoice::HopperV3;
     default:
@@ -187,7 +172,9 @@ struct Svg2CudaPipeline::Layout {
   static Layout carve(const PipelineShape& s, char* base) {
     const ArenaLayout a = arena_layout(arena_shape(s), kernel_workspace_bytes(s));
     Layout l;
-    const auto ptr = [base](std::size_t offset) { return base ? static_cast<void*>(base + offset) : nullptr; };
+    const auto ptr = [base](std::size_t offset) {
+      return base ? static_cast<void*>(base + offset) : nullptr;
+    };
     l.q_labels = static_cast<int*>(ptr(a.q_labels));
     l.k_labels = static_cast<int*>(ptr(a.k_labels));
     l.q_perm = static_cast<int*>(ptr(a.q_perm));

@@ -22,9 +22,6 @@ enum class AttentionKernel {
   Hopper,            // wgmma + warp-specialized cp.async producer, consumers ping-ponged (sm_90a only)
   HopperSimple,      // the same without ping-pong (sm_90a only; measured 1-3% faster)
   Ampere,            // mma.sync (sm_80+)
-  HopperV2,          // 64-key tiles in a four-stage ring, P V overlapped with the next S (sm_90a only;
-                     // correct but measured 8-18% slower than HopperSimple, docs/PERF.md)
-  HopperV2PingPong,  // HopperV2 with the consumer warpgroups ping-ponged (sm_90a only; slower still)
   HopperV3,          // 128-key tiles, producer/consumer register split, P V overlapped with the next S
                      // and its softmax, separate K and V rings (sm_90a only)
 };
