@@ -58,6 +58,15 @@ DiTConfig offload_test_config() {
   return cfg;
 }
 
+struct OffloadInputs {
+  at::Tensor latents, context, t;
+};
+OffloadInputs offload_test_inputs() {
+  at::manual_seed(2);
+  const auto opts = at::TensorOptions().device(kCuda);
+  return {at::randn({2, 16, 3, 8, 8}, opts), at::randn({2, 12, 64}, opts), at::full({2}, 500.0)};
+}
+
 }  // namespace
 
 TEST(DiTGpu, Bf16ForwardTracksFp32Reference) {
@@ -112,11 +121,8 @@ TEST(DiTGpu, BlockOffloadGivesTheSameResultWithLessMemory) {
   REQUIRE_CUDA();
   const DiTConfig cfg = offload_test_config();
   auto model = make_random_dit(cfg, kCuda, c10::kBFloat16, 3);
-  at::manual_seed(2);
-  const auto opts = at::TensorOptions().device(kCuda);
-  const auto latents = at::randn({2, 16, 3, 8, 8}, opts);
-  const auto context = at::randn({2, 12, 64}, opts);
-  const auto t = at::full({2}, 500.0);
+  const OffloadInputs in = offload_test_inputs();
+  const auto &latents = in.latents, &context = in.context, &t = in.t;
   c10::InferenceMode guard;
   const auto resident = model->forward(latents, t, context);
   test::synchronize(kCuda);
@@ -158,7 +164,8 @@ TEST(DiTGpu, BlocksPlacedOnTheHostNeverTouchTheDevice) {
   auto params = resident->named_parameters();
   WanDiT loaded(cfg);
   load_dit_weights(
-      *loaded, [&params](const std::string& key, c10::ScalarType dt, const c10::Device& dev) {
+      *loaded,
+      [&params](const std::string& key, c10::ScalarType dt, const c10::Device& dev) {
         return params[key].to(dev, dt);
       },
       kCuda, c10::kBFloat16, BlockPlacement::host);
@@ -167,11 +174,8 @@ TEST(DiTGpu, BlocksPlacedOnTheHostNeverTouchTheDevice) {
 
   hosted->enable_block_offload();
   loaded->enable_block_offload();
-  at::manual_seed(2);
-  const auto opts = at::TensorOptions().device(kCuda);
-  const auto latents = at::randn({2, 16, 3, 8, 8}, opts);
-  const auto context = at::randn({2, 12, 64}, opts);
-  const auto t = at::full({2}, 500.0);
+  const OffloadInputs in = offload_test_inputs();
+  const auto &latents = in.latents, &context = in.context, &t = in.t;
   c10::InferenceMode guard;
   const auto expected = resident->forward(latents, t, context);
   EXPECT_TRUE(at::equal(hosted->forward(latents, t, context), expected));
