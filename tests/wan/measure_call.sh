@@ -7,8 +7,9 @@
 #
 #   env: DEADLINE_S (whole script, default 560), SKIP_DIT=1 (only the e2e runs), SVG2 (the svg2 binary; WAIT_FOR=file to wait for it
 #        first), E2E_RUNS ("arch:size:density ...", "none" for no e2e run), E2E_MIN_S (time a 14B e2e run
-#        needs, 230), RENDER_14B=1 (first: a whole 14B 1280x720x81 render, 2 steps, with block offload
-#        and tiled VAE decode under a 23 GiB allocator cap — issue #4's 24 GB card)
+#        needs, 230), RENDER_14B=1 (first: a whole 14B 1280x720x81 render, 2 steps, dense, with block
+#        offload and tiled VAE decode under a 23 GiB allocator cap — issue #4's 24 GB card; about
+#        180 s alone on an H200 host: do not run several 14B jobs on one host, their loads are CPU-bound)
 #   carry: .gpu/deps, .gpu/dit-bin (tests/wan/gpu_dit.sh prepare)
 # Logs go to $OUT/measure/ (the caller archives it).
 set -uo pipefail
@@ -50,7 +51,7 @@ if [ -n "$SVG2" ] && "$SVG2" --version >>"$OUT/machine.txt" 2>&1; then
   if [ -n "${RENDER_14B:-}" ]; then
     step render-14b-offload 330 150 "$OUT/render-14b.json" "$SVG2" --json render --random-weights wan-14b \
       --prompt "a red fox running through fresh snow, cinematic" --size 1280x720 --frames 81 --steps 2 \
-      --offload --tiled-vae --memory-limit 23 --device cuda --out /tmp/render-14b
+      --attention dense --offload --tiled-vae --memory-limit 23 --device cuda --out /tmp/render-14b
     cp /tmp/render-14b.json "$OUT/render-14b.sidecar.json" 2>/dev/null
   fi
   for run in ${E2E_RUNS:-wan-14b:1280x720:0.295 wan-14b:1280x720:0.129}; do
