@@ -31,8 +31,7 @@ int crop_origin(float center, int crop, int extent, Rng& rng) {
 
 }  // namespace
 
-VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec& spec, Rng& rng) {
-  SVG2_CHECK(!scenes.empty(), "a VAE batch needs at least one scene");
+void validate(const VaeBatchSpec& spec) {
   SVG2_CHECK(spec.frames >= 1 && (spec.frames - 1) % 4 == 0 && spec.frames <= spec.clip.frames,
              "--frames must be 1 + 4k and at most {}, got {}", spec.clip.frames, spec.frames);
   SVG2_CHECK(
@@ -43,6 +42,11 @@ VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec&
              spec.object_crop);
   SVG2_CHECK(spec.channel_shuffle >= 0 && spec.channel_shuffle <= 1,
              "--channel-shuffle must be in [0, 1], got {}", spec.channel_shuffle);
+}
+
+VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec& spec, Rng& rng) {
+  SVG2_CHECK(!scenes.empty(), "a VAE batch needs at least one scene");
+  validate(spec);
   const int first = rng.below(spec.clip.frames - spec.frames + 1);
   const at::Tensor full = render_batch(scenes, spec.clip, first, spec.frames);  // [B, 3, F, H, W]
   std::vector<at::Tensor> videos, masks;

@@ -26,6 +26,10 @@ struct VaeBatch {
   at::Tensor object_mask;  // [B, 1, frames, crop, crop] float, 1 where an object is drawn
 };
 
+// svg2::Error naming the option (--frames, --crop, --object-crop, --channel-shuffle) when `spec` is
+// out of range.
+void validate(const VaeBatchSpec& spec);
+
 // Deterministic for (scenes, rng state). The window start is shared by the batch.
 VaeBatch make_vae_batch(const std::vector<procedural::Scene>& scenes, const VaeBatchSpec& spec, Rng& rng);
 

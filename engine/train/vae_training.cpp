@@ -46,24 +46,22 @@ at::Generator seeded_generator(const c10::Device& device, std::uint64_t seed) {
   return gen;
 }
 
+VaeBatchSpec batch_spec(const VaeTrainOptions& o) {
+  return VaeBatchSpec{o.frames, o.crop, o.object_crop, o.channel_shuffle, kClip};
+}
+
 void validate(const VaeTrainOptions& o) {
   SVG2_CHECK(o.base_dim >= 4 && o.base_dim <= 256, "--base-dim must be in [4, 256], got {}", o.base_dim);
   SVG2_CHECK(o.z_dim >= 1 && o.z_dim <= 64, "--z-dim must be in [1, 64], got {}", o.z_dim);
   SVG2_CHECK(o.num_res_blocks >= 0 && o.num_res_blocks <= 4, "--res-blocks must be in [0, 4], got {}",
              o.num_res_blocks);
-  SVG2_CHECK(o.frames >= 1 && (o.frames - 1) % 4 == 0 && o.frames <= kClip.frames,
-             "--frames must be 1 + 4k and at most {}, got {}", kClip.frames, o.frames);
-  SVG2_CHECK(o.crop >= 16 && o.crop <= 256 && o.crop % 8 == 0,
-             "--crop must be a multiple of 8 in [16, 256], got {}", o.crop);
   SVG2_CHECK(o.batch >= 1 && o.batch <= 1024, "--batch must be in [1, 1024], got {}", o.batch);
   SVG2_CHECK(o.steps >= 0, "--steps must be >= 0, got {}", o.steps);
   SVG2_CHECK(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1), got {}", o.lr);
   SVG2_CHECK(o.kl_weight >= 0, "--kl-weight must be >= 0, got {}", o.kl_weight);
   SVG2_CHECK(o.object_weight >= 0 && o.object_weight <= 100, "--object-weight must be in [0, 100], got {}",
              o.object_weight);
-  SVG2_CHECK(o.object_crop >= 0 && o.object_crop <= 1, "--object-crop must be in [0, 1], got {}", o.object_crop);
-  SVG2_CHECK(o.channel_shuffle >= 0 && o.channel_shuffle <= 1, "--channel-shuffle must be in [0, 1], got {}",
-             o.channel_shuffle);
+  train::validate(batch_spec(o));  // --frames, --crop, --object-crop, --channel-shuffle
 }
 
 void save_weights(const RunFiles& run, wan::WanVaeImpl& vae) {
@@ -152,8 +150,8 @@ TrainReport train_vae(const VaeTrainOptions& o) {
         for (const auto& p : params) n += p.param.numel();
         return n;
       }(),
-      config.describe(), device.str(), o.frames, o.crop, o.crop, 100 * o.object_crop, o.batch, o.object_weight,
-      100 * o.channel_shuffle);
+      config.describe(), device.str(), o.frames, o.crop, o.crop, 100 * o.object_crop, o.batch,
+      o.object_weight, 100 * o.channel_shuffle);
 
   StepBudget budget(o.time_budget_s, o.steps, start);
   std::vector<std::pair<int, double>> log;
@@ -163,11 +161,11 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(step)));
     std::vector<p::Scene> scenes;
     for (int i = 0; i < o.batch; ++i) scenes.push_back(p::sample_scene(rng.next_u64(), {}, p::Split::Train));
-    VaeBatch batch =
-        make_vae_batch(scenes, VaeBatchSpec{o.frames, o.crop, o.object_crop, o.channel_shuffle, kClip}, rng);
+    VaeBatch batch = make_vae_batch(scenes, batch_spec(o), rng);
     const at::Tensor video = batch.video.to(device, /*non_blocking=*/true);
     // Weighted mean: 1 on background pixels, 1 + object_weight on object pixels.
-    const at::Tensor weight = batch.object_mask.to(device, /*non_blocking=*/true).mul(o.object_weight).add(1.0);
+    const at::Tensor weight =
+        batch.object_mask.to(device, /*non_blocking=*/true).mul(o.object_weight).add(1.0);
     at::Tensor loss, l1, kl;
     {
       AutocastGuard autocast(device, o.bf16);
