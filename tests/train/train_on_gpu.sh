@@ -15,7 +15,8 @@
 #        RUN_SRC (run folder to start from, default .gpu/run), SRC_TAR (a `git archive` of the commit
 #        to build when no carried binary runs, so other people's uncommitted edits in the working
 #        tree do not end up in the binary), BUILD_CUDA=1 (build with the SVG2 kernels, sm_90a, and
-#        bring the stripped binary back as $OUT/svg2 for later calls)
+#        bring the stripped binary back as $OUT/svg2 for later calls), SVG2_CPUS (a `taskset -c` CPU list
+#        for the training stages, when other jobs share the host: the VAE batches are rendered on the CPU)
 #
 # Brings back (under $OUT): model/ (the exported fp16 model folder), logs.tar.gz (train.log, loss
 # logs, run state JSON, evaluation results), and svg2 when it was built here.
@@ -71,7 +72,8 @@ fi
 stage() {
   local limit=$1; shift
   say "== svg2 $* (hard limit ${limit} s)"
-  timeout --signal=TERM --kill-after=5 "$limit" env ${SVG2_PRELOAD:+LD_PRELOAD="$SVG2_PRELOAD"} "$SVG2" "$@" 2>&1 |
+  timeout --signal=TERM --kill-after=5 "$limit" ${SVG2_CPUS:+taskset -c "$SVG2_CPUS"} \
+    env ${SVG2_PRELOAD:+LD_PRELOAD="$SVG2_PRELOAD"} "$SVG2" "$@" 2>&1 |
     tee -a "$LOG"
   local rc=${PIPESTATUS[0]}
   say "== rc $rc"
