@@ -73,6 +73,29 @@ __device__ __forceinline__ void mbarrier_wait(std::uint32_t bar, std::uint32_t p
   }
 }
 
+// Arrives on `bar` and raises the bytes its current phase waits for by `bytes` (the bulk copies
+// that complete_tx on it).
+__device__ __forceinline__ void mbarrier_arrive_expect_tx(std::uint32_t bar, std::uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");
+}
+
+// TMA: copies the box at element coordinates {c0, c1, c2, c3} of the 4-D tensor map (a
+// __grid_constant__ kernel parameter, passed by its generic address) into shared memory at `dst`
+// (laid out with the map's swizzle); out-of-bounds elements are zero-filled. The box's bytes
+// complete_tx on `bar`.
+__device__ __forceinline__ void tma_load_4d(std::uint32_t dst, const void* tensor_map, std::uint32_t bar,
+                                            int c0, int c1, int c2, int c3) {
+  asm volatile(
+      "cp.async.bulk.tensor.4d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, "
+      "%5}], "
+      "[%6];\n" ::"r"(dst),
+      "l"(reinterpret_cast<std::uint64_t>(tensor_map)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(bar)
+      : "memory");
+}
+__device__ __forceinline__ void tma_prefetch_descriptor(const void* tensor_map) {
+  asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<std::uint64_t>(tensor_map)) : "memory");
+}
+
 __device__ __forceinline__ void named_barrier_sync(int id, int threads) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }

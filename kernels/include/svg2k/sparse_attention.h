@@ -24,6 +24,8 @@ enum class AttentionKernel {
   Ampere,            // mma.sync (sm_80+)
   HopperV3,          // 128-key tiles, producer/consumer register split, P V overlapped with the next S
                      // and its softmax, separate K and V rings (sm_90a only)
+  HopperTma,         // HopperSimple's consumers fed by TMA copies of 8-row key groups, three stages
+                     // (sm_90a; needs cluster-ordered K/V, i.e. no k_permutation, else runs HopperSimple)
 };
 
 struct SparseAttentionShape {

@@ -1,0 +1,436 @@
+// Block-sparse attention for Hopper (sm_90a) with a TMA key/value loader (`hopper-tma`):
+// hopper-simple's consumers (128 query rows, two warpgroups of 64 on wgmma, 128-key tiles, P V of
+// the previous tile before S of this one) fed by bulk tensor copies instead of a cp.async gather.
+//
+// K and V arrive cluster-ordered and contiguous per cluster (the engine gathers them first, so
+// k_permutation is null), which makes the key stream a list of row runs. The stream is cut into
+// 8-row groups: selected key cluster c of size s contributes ceil(s / 8) groups, group g of it
+// being rows [k_offset_c + 8g, +8). A 128-key tile is 16 groups, and one group of one 64-feature
+// panel is exactly one 1024-byte SWIZZLE_128B atom, i.e. the layout the wgmma descriptors read,
+// so each group is one TMA box {64 features, 8 rows} per panel. Rows of a group past its cluster's
+// end (the next cluster's rows, or zeros past S) are masked to -inf in the softmax by a per-group
+// valid-row mask the producer writes next to the stage.
+//
+// Producer: warp 0 of the producer warpgroup; lane l handles group l % 16 of every tile, of K
+// (lanes 0-15) or V (16-31), walking the selected cluster list itself (no shared tables, so three
+// 64 KiB K+V stages fit). Completion is byte-counted on the stage's full barrier (expect_tx), not
+// per thread. Q is gathered once through q_permutation with cp.async by the whole warpgroup.
+#include <cuda.h>
+#include <cudaTypedefs.h>
+
+#include <mutex>
+
+#include "hopper_primitives.cuh"
+#include "launch_check.cuh"
+#include "sparse_attention_common.cuh"
+#include "sparse_attention_launch.h"
+
+namespace svg2k::detail {
+
+template <int D>
+struct HopperTmaTile {
+  static constexpr int kRows = 128;  // query rows per block (two consumer warpgroups x 64)
+  static constexpr int kKeys = 128;  // keys per stage: 16 groups of 8
+  static constexpr int kGroups = kKeys / 8;
+  static constexpr int kStages = 3;     // K+V stages in the ring
+  static constexpr int kThreads = 384;  // consumer warpgroups 0-1, producer warpgroup 2
+  static constexpr int kChunks = D / 8;
+  static constexpr int kPanels = D / 64;
+  static constexpr int kPanelBytes = kKeys * 128;  // 128 rows x 64 features
+  static constexpr int kQBytes = kRows * D * 2;
+  static constexpr int kKVBytes = kKeys * D * 2;
+  static constexpr int kTileBytes = kQBytes + 2 * kStages * kKVBytes;  // Q, K[stages], V[stages]
+  static constexpr int kBarrierBytes = 64;                             // full[3], empty[3], q_full
+  static constexpr int kMaskBytes = 16 * kStages;                      // one byte per group
+  static constexpr std::uint32_t kStageTxBytes = 2 * kKVBytes;         // K and V boxes of a stage
+  static int smem_bytes() { return 1024 + kTileBytes + kBarrierBytes + kMaskBytes + kRows * 4 + 33 * 4; }
+};
+
+namespace {
+
+#if SVG2K_HOPPER_ENABLED
+
+__device__ __forceinline__ std::uint32_t opaque_tma(std::uint32_t v) {
+  asm volatile("" : "+r"(v));
+  return v;
+}
+
+// Online softmax of one 64 x 128 tile of a warpgroup; key j * 8 + i of the tile is valid when bit i
+// of mask byte j is set (bytes packed little-endian into four words).
+template <int D>
+__device__ __forceinline__ void softmax_tile_masked(float (&s)[64], float (&o)[D / 2], float (&row_max)[2],
+                                                    float (&row_sum)[2], std::uint32_t (&pf)[8][4],
+                                                    std::uint32_t mask_addr, float scale_log2, int lane) {
+  const float neg_inf = -__int_as_float(0x7f800000);
+  std::uint32_t m[4];
+  asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(m[0]), "=r"(m[1]), "=r"(m[2]), "=r"(m[3])
+               : "r"(mask_addr));
+  const int shift = 2 * (lane & 3);
+#pragma unroll
+  for (int w = 0; w < 4; ++w) m[w] >>= shift;
+#pragma unroll
+  for (int j = 0; j < 16; ++j)
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      if (!((m[j >> 2] >> ((j & 3) * 8 + (e & 1))) & 1u)) s[4 * j + e] = neg_inf;
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float mx = neg_inf;
+#pragma unroll
+    for (int j = 0; j < 16; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+    const float m_new = fmaxf(row_max[h], mx * scale_log2);
+    const float corr = fast_exp2(row_max[h] - m_new);
+    row_max[h] = m_new;
+    row_sum[h] *= corr;
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+      o[4 * j + 2 * h] *= corr;
+      o[4 * j + 2 * h + 1] *= corr;
+    }
+#pragma unroll
+    for (int j = 0; j < 16; ++j) {
+#pragma unroll
+      for (int e = 2 * h; e < 2 * h + 2; ++e) {
+        const float pv = fast_exp2(fmaf(s[4 * j + e], scale_log2, -m_new));
+        s[4 * j + e] = pv;
+        row_sum[h] += pv;
+      }
+    }
+  }
+#pragma unroll
+  for (int kk = 0; kk < 8; ++kk) {
+    pf[kk][0] = pack_bf16x2(s[8 * kk + 0], s[8 * kk + 1]);
+    pf[kk][1] = pack_bf16x2(s[8 * kk + 2], s[8 * kk + 3]);
+    pf[kk][2] = pack_bf16x2(s[8 * kk + 4], s[8 * kk + 5]);
+    pf[kk][3] = pack_bf16x2(s[8 * kk + 6], s[8 * kk + 7]);
+  }
+}
+
+template <int D>
+__device__ __forceinline__ void issue_pv_tma(float (&o)[D / 2], const std::uint32_t (&pf)[8][4],
+                                             std::uint32_t v_stage) {
+  using T = HopperTmaTile<D>;
+#pragma unroll
+  for (int kk = 0; kk < 8; ++kk) {
+    // V tile [keys][D], MN-major for this product: 8-key groups 1024 bytes apart (stride),
+    // 64-feature panels kPanelBytes apart (leading).
+    const std::uint64_t desc = make_smem_desc_sw128(v_stage + kk * 2048, T::kPanelBytes, 1024);
+    if constexpr (D == 128) {
+      wgmma_m64n128k16_rs_mn(o, pf[kk], desc);
+    } else {
+      wgmma_m64n64k16_rs_mn(o, pf[kk], desc);
+    }
+  }
+}
+
+template <int D>
+__device__ __forceinline__ void issue_qk_tma(float (&s)[64], std::uint32_t q_rows, std::uint32_t k_stage) {
+  using T = HopperTmaTile<D>;
+#pragma unroll
+  for (int kk = 0; kk < D / 16; ++kk) {
+    const std::uint32_t qoff = (kk >> 2) * (T::kRows * 128) + (kk & 3) * 32;
+    const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
+    const std::uint64_t a = make_smem_desc_sw128(q_rows + qoff, 16, 1024);
+    const std::uint64_t b = make_smem_desc_sw128(k_stage + koff, 16, 1024);
+    if (kk == 0) {
+      wgmma_m64n128k16_ss_first(s, a, b);
+    } else {
+      wgmma_m64n128k16_ss(s, a, b, 1);
+    }
+  }
+}
+
+// One producer lane's walk over the 8-row groups of the selected key clusters: positions only
+// grow, so it advances segment by segment, reading the cluster list from global memory (L1-hot:
+// all 32 lanes walk the same entries).
+struct GroupCursor {
+  int segment = -1, first_group = 0, groups = 0, row0 = 0, size = 0;
+  __device__ __forceinline__ void locate(const int* list, const int* koffs, const int* ksizes, int g) {
+    while (g >= first_group + groups) {
+      first_group += groups;
+      const int j = __ldg(list + ++segment);
+      row0 = __ldg(koffs + j);
+      size = __ldg(ksizes + j);
+      groups = (size + 7) >> 3;
+    }
+  }
+};
+
+#endif  // SVG2K_HOPPER_ENABLED
+
+template <int D>
+__global__ void __launch_bounds__(384, 1)
+    sparse_attention_hopper_tma_kernel(const AttentionParams p, const __grid_constant__ CUtensorMap k_map,
+                                       const __grid_constant__ CUtensorMap v_map) {
+#if SVG2K_HOPPER_ENABLED
+  using T = HopperTmaTile<D>;
+  constexpr int kS = T::kStages;
+  extern __shared__ unsigned char smem_raw[];
+  __shared__ int s_item[3];
+  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
+                                                         ~std::uintptr_t(1023));
+  const std::uint32_t sQ = smem_addr(smem);
+  const std::uint32_t sK = sQ + T::kQBytes;
+  const std::uint32_t sV = sK + kS * T::kKVBytes;
+  const std::uint32_t bar = sQ + T::kTileBytes;  // full[kS], empty[kS], q_full
+  const std::uint32_t full_bar = bar, empty_bar = bar + 8 * kS, q_bar = bar + 16 * kS;
+  const std::uint32_t mask = bar + T::kBarrierBytes;  // [kS][16] bytes
+  int* rowsrc = reinterpret_cast<int*>(smem + T::kTileBytes + T::kBarrierBytes + T::kMaskBytes);  // [kRows]
+  int* scratch = rowsrc + T::kRows;                                                               // [33]
+
+  WorkItem w;
+  if (!find_work_item<T::kRows>(p, w, s_item)) return;
+  const int tid = threadIdx.x;
+  const int n = w.n;
+  const long long ci = static_cast<long long>(n) * p.query_clusters + w.cluster;
+  const int* list = p.a.block_keys + ci * p.key_clusters;
+  const int* ksizes = p.a.k_sizes + static_cast<long long>(n) * p.key_clusters;
+  const int* koffs = p.a.k_offsets + static_cast<long long>(n) * p.key_clusters;
+
+  // Groups in the key stream (every selected cluster rounded up to whole 8-row groups).
+  int groups = 0;
+  {
+    const int count = w.key_count;
+    const int per_thread = (count + blockDim.x - 1) / blockDim.x;
+    const int r0 = min(tid * per_thread, count), r1 = min(r0 + per_thread, count);
+    int local = 0;
+    for (int r = r0; r < r1; ++r) local += (ksizes[list[r]] + 7) >> 3;
+    block_exclusive_scan(local, scratch, &groups);
+  }
+  if (groups == 0) {
+    write_zero_rows<D>(p, w);
+    return;
+  }
+  const int num_tiles = ceil_div(groups, T::kGroups);
+  if (tid == 0) {
+#pragma unroll
+    for (int st = 0; st < kS; ++st) {
+      mbarrier_init(full_bar + 8 * st, 16);    // 16 producer lanes (one with the byte count)
+      mbarrier_init(empty_bar + 8 * st, 256);  // every consumer thread
+    }
+    mbarrier_init(q_bar, 128);
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+  }
+  __syncthreads();
+
+  const int wg = tid / 128;
+  if (wg == 2) {
+    const int pt = tid - 256;
+    // ---- Q: gathered once through q_permutation by the whole producer warpgroup ----
+    rowsrc[pt] = pt < w.rows ? query_source(p, n, w.row0 + pt) : -1;
+    named_barrier_sync(1, 128);
+    for (int q = pt; q < T::kRows * T::kChunks; q += 128) {
+      const int r = q / T::kChunks, c = q % T::kChunks;
+      const int s = rowsrc[r];
+      cp_async_16(sQ + swizzled_offset<T::kRows>(r, c), token_row(p.a.q, n, s >= 0 ? s : 0) + c * 8, s >= 0);
+    }
+    cp_async_mbarrier_arrive(q_bar);
+    if (pt >= 32) return;
+
+    // ---- K/V: warp 0 issues one TMA box per (group, panel) of each stage ----
+    const int lane = pt;
+    const int group = lane & 15;
+    const bool is_v = lane >= 16;
+    const void* map = is_v ? static_cast<const void*>(&v_map) : static_cast<const void*>(&k_map);
+    if (lane == 0 || lane == 16) tma_prefetch_descriptor(map);
+    const int batch = n / p.a.k.heads, head = n % p.a.k.heads;
+    const std::uint32_t ring = is_v ? sV : sK;
+    GroupCursor cursor;
+    int stage = 0, round = 0;
+    for (int t = 0; t < num_tiles; ++t) {
+      const int g = t * T::kGroups + group;
+      int row = 0, valid = 0;  // a group past the stream end loads rows 0-7 (finite), all masked
+      if (g < groups) {
+        cursor.locate(list, koffs, ksizes, g);
+        const int within = 8 * (g - cursor.first_group);
+        row = cursor.row0 + within;
+        valid = min(8, cursor.size - within);
+      }
+      if (t >= kS) mbarrier_wait(empty_bar + 8 * stage, (round - 1) & 1);
+      const std::uint32_t full = full_bar + 8 * stage;
+      if (lane < 16) {
+        asm volatile("st.shared.u8 [%0], %1;\n" ::"r"(mask + 16 * stage + group), "r"((1u << valid) - 1u)
+                     : "memory");
+        if (lane == 0) {
+          mbarrier_arrive_expect_tx(full, T::kStageTxBytes);
+        } else {
+          mbarrier_arrive(full);
+        }
+      }
+      __syncwarp();
+      const std::uint32_t dst = ring + stage * T::kKVBytes + group * 1024;
+#pragma unroll
+      for (int panel = 0; panel < T::kPanels; ++panel)
+        tma_load_4d(dst + panel * T::kPanelBytes, map, full, panel * 64, row, head, batch);
+      if (++stage == kS) {
+        stage = 0;
+        ++round;
+      }
+    }
+  } else {
+    // ---- consumers (as in hopper-simple) ----
+    const int cw = wg;
+    const int ct = tid - 128 * wg;
+    const int warp = ct / 32, lane = ct % 32;
+    const bool active = cw * 64 < w.rows;
+    const std::uint32_t q_rows = sQ + cw * 64 * 128;
+
+    float s[64];
+    float o[D / 2];
+#pragma unroll
+    for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
+    float row_max[2] = {-__int_as_float(0x7f800000), -__int_as_float(0x7f800000)};
+    float row_sum[2] = {0.f, 0.f};
+    std::uint32_t pf[8][4];
+
+    mbarrier_wait(q_bar, 0);
+    fence_proxy_async_shared();  // Q came through cp.async (generic proxy); wgmma reads it async
+
+    mbarrier_wait(full_bar, 0);
+    wgmma_fence();
+    issue_qk_tma<D>(s, opaque_tma(q_rows), sK);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(s);
+    softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask, p.scale_log2, lane);
+    int prev = 0, stage = 1, round = 0;
+    if (stage == kS) {
+      stage = 0;
+      round = 1;
+    }
+    for (int t = 1; t < num_tiles; ++t) {
+      mbarrier_wait(full_bar + 8 * stage, round & 1);
+      // O += P V for the previous tile, then S = Q K^T for this one (P and S never live together).
+      fence_registers(o);
+      wgmma_fence();
+      issue_pv_tma<D>(o, pf, sV + prev * T::kKVBytes);
+      wgmma_commit();
+      wgmma_wait<0>();
+      fence_registers(o);
+      mbarrier_arrive(empty_bar + 8 * prev);
+      wgmma_fence();
+      issue_qk_tma<D>(s, opaque_tma(q_rows), sK + stage * T::kKVBytes);
+      wgmma_commit();
+      wgmma_wait<0>();
+      fence_registers(s);
+      softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask + 16 * stage, p.scale_log2, lane);
+      prev = stage;
+      if (++stage == kS) {
+        stage = 0;
+        ++round;
+      }
+    }
+    fence_registers(o);
+    wgmma_fence();
+    issue_pv_tma<D>(o, pf, sV + prev * T::kKVBytes);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(o);
+    if (!active) return;
+
+    // Normalize, stage this warpgroup's 64 rows in its own part of Q's tile, store through Q's
+    // permutation with 16-byte writes.
+    float inv[2];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float l = row_sum[h];
+      l += __shfl_xor_sync(0xffffffffu, l, 1);
+      l += __shfl_xor_sync(0xffffffffu, l, 2);
+      inv[h] = 1.f / l;
+    }
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = cw * 64 + warp * 16 + (lane >> 2) + 8 * h;
+        const std::uint32_t v = pack_bf16x2(o[4 * j + 2 * h] * inv[h], o[4 * j + 2 * h + 1] * inv[h]);
+        const std::uint32_t addr = sQ + swizzled_offset<T::kRows>(row, j) + 4 * (lane & 3);
+        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v));
+      }
+    }
+    named_barrier_sync(4 + cw, 128);
+    for (int q = ct; q < 64 * T::kChunks; q += 128) {
+      const int row = cw * 64 + q / T::kChunks, c = q % T::kChunks;
+      if (row >= w.rows) continue;
+      uint4 v;
+      asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
+                   : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                   : "r"(sQ + swizzled_offset<T::kRows>(row, c)));
+      *reinterpret_cast<uint4*>(token_row(p.a.out, n, query_source(p, n, w.row0 + row)) + c * 8) = v;
+    }
+  }
+#endif  // SVG2K_HOPPER_ENABLED
+}
+
+// The driver's tensor-map encoder, found through the runtime (no -lcuda); null if unavailable.
+PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+  static PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+    void* f = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &found) !=
+            cudaSuccess ||
+        found != cudaDriverEntryPointSuccess)
+      return static_cast<PFN_cuTensorMapEncodeTiled_v12000>(nullptr);
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
+  }();
+  return fn;
+}
+
+// A 4-D map {feature, token, head, batch} over a token view, boxes of {64 features, 8 tokens},
+// 128-byte swizzle; false when the view does not meet TMA's rules (16-byte aligned base, strides
+// multiples of 16 bytes), in which case the caller falls back to the cp.async kernel.
+bool encode_token_map(CUtensorMap* map, const TokenView& t, int tokens, int dim, int problems) {
+  const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
+  if (!encode || !t.data || t.heads < 1 || problems % t.heads != 0) return false;
+  const std::uint64_t batches = static_cast<std::uint64_t>(problems / t.heads);
+  // A size-1 dimension's stride is never used; give it a legal one.
+  const std::int64_t legal = static_cast<std::int64_t>(tokens) * t.token_stride;
+  const std::int64_t head_stride = t.heads > 1 ? t.head_stride : legal;
+  const std::int64_t batch_stride = batches > 1 ? t.batch_stride : legal;
+  if (t.token_stride <= 0 || head_stride <= 0 || batch_stride <= 0) return false;
+  const cuuint64_t size[4] = {static_cast<cuuint64_t>(dim), static_cast<cuuint64_t>(tokens),
+                              static_cast<cuuint64_t>(t.heads), batches};
+  const cuuint64_t stride[3] = {static_cast<cuuint64_t>(t.token_stride) * 2,
+                                static_cast<cuuint64_t>(head_stride) * 2,
+                                static_cast<cuuint64_t>(batch_stride) * 2};
+  const cuuint32_t box[4] = {64, 8, 1, 1};
+  const cuuint32_t element_stride[4] = {1, 1, 1, 1};
+  return encode(map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 4, const_cast<void*>(t.data), size, stride, box,
+                element_stride, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+template <int D>
+Status launch(const AttentionParams& p, const CUtensorMap& k_map, const CUtensorMap& v_map, int slots,
+              cudaStream_t stream) {
+  const int smem = HopperTmaTile<D>::smem_bytes();
+  const Status st = ensure_dynamic_smem(sparse_attention_hopper_tma_kernel<D>, smem,
+                                        "cudaFuncSetAttribute(sparse attention, TMA)");
+  if (!st.ok()) return st;
+  const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
+  sparse_attention_hopper_tma_kernel<D><<<grid, HopperTmaTile<D>::kThreads, smem, stream>>>(p, k_map, v_map);
+  const cudaError_t launch_err = cudaGetLastError();
+  return launch_err == cudaSuccess ? Status{} : Status{launch_err, "sparse_attention_hopper_tma launch"};
+}
+
+}  // namespace
+
+int hopper_tma_smem_bytes(int dim) {
+  return dim == 128 ? HopperTmaTile<128>::smem_bytes() : HopperTmaTile<64>::smem_bytes();
+}
+
+Status launch_sparse_attention_hopper_tma(const AttentionParams& p, int dim, int slots, cudaStream_t stream) {
+  // TMA needs K and V cluster-ordered (runs of rows) and a view TMA can address; otherwise the
+  // cp.async kernel (hopper-simple), which gathers any layout, runs instead.
+  CUtensorMap k_map, v_map;
+  if (p.a.k_permutation != nullptr || !encode_token_map(&k_map, p.a.k, p.tokens, dim, p.problems) ||
+      !encode_token_map(&v_map, p.a.v, p.tokens, dim, p.problems))
+    return launch_sparse_attention_hopper(p, dim, /*ping_pong=*/false, slots, stream);
+  return dim == 128 ? launch<128>(p, k_map, v_map, slots, stream)
+                    : launch<64>(p, k_map, v_map, slots, stream);
+}
+
+}  // namespace svg2k::detail
