@@ -121,6 +121,7 @@ std::vector<AttentionKernelChoice> kernels_on_this_device() {
     k.push_back(AttentionKernelChoice::Hopper);
     k.push_back(AttentionKernelChoice::HopperSimple);
     k.push_back(AttentionKernelChoice::HopperV3);
+    k.push_back(AttentionKernelChoice::HopperTma);
   }
   return k;
 }
@@ -375,6 +376,9 @@ TEST(GpuSparseAttention, MatchesReference) {
       {1, 2, 2000, 128, 16, 64, 1e-6, 1, 1, -1, false},     // a single key cluster per row
       {1, 2, 2000, 128, 16, 64, 1.0, 1, 64, -1, false},     // every key cluster
       {1, 1, 3000, 64, 3, 4096, 0.95, 1, 4096, -1, false},  // KC at the 4096 limit
+      // Every key cluster, S odd: the last cluster ends at S, so hopper-tma's last 8-row group
+      // reads past the tensor (zero-filled by TMA) in every problem, not only the last one.
+      {2, 3, 1001, 128, 7, 9, 1.0, 1, 9, -1, false},
   };
   for (const AttentionCase& c : cases) {
     SCOPED_TRACE(testing::Message() << "B " << c.batch << " H " << c.heads << " S " << c.tokens << " D "

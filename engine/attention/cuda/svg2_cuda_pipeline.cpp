@@ -76,6 +76,8 @@ svg2k::AttentionKernel to_kernel(AttentionKernelChoice c) {
       return svg2k::AttentionKernel::HopperSimple;
     case AttentionKernelChoice::HopperV3:
       return svg2k::AttentionKernel::HopperV3;
+    case AttentionKernelChoice::HopperTma:
+      return svg2k::AttentionKernel::HopperTma;
     case AttentionKernelChoice::Ampere:
       return svg2k::AttentionKernel::Ampere;
     case AttentionKernelChoice::Auto:
@@ -91,8 +93,11 @@ AttentionKernelChoice attention_kernel_from_string(const std::string& name) {
   if (name == "hopper") return AttentionKernelChoice::Hopper;
   if (name == "hopper-simple") return AttentionKernelChoice::HopperSimple;
   if (name == "hopper-v3") return AttentionKernelChoice::HopperV3;
+  if (name == "hopper-tma") return AttentionKernelChoice::HopperTma;
   if (name == "ampere") return AttentionKernelChoice::Ampere;
-  fail("attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v3, ampere", name);
+  fail(
+      "attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v3, hopper-tma, ampere",
+      name);
 }
 
 std::string to_string(AttentionKernelChoice choice) {
@@ -103,6 +108,8 @@ std::string to_string(AttentionKernelChoice choice) {
       return "hopper-simple";
     case AttentionKernelChoice::HopperV3:
       return "hopper-v3";
+    case AttentionKernelChoice::HopperTma:
+      return "hopper-tma";
     case AttentionKernelChoice::Ampere:
       return "ampere";
     case AttentionKernelChoice::Auto:
@@ -119,6 +126,8 @@ AttentionKernelChoice resolve_attention_kernel(AttentionKernelChoice choice) {
       return AttentionKernelChoice::HopperSimple;
     case svg2k::AttentionKernel::HopperV3:
       return AttentionKernelChoice::HopperV3;
+    case svg2k::AttentionKernel::HopperTma:
+      return AttentionKernelChoice::HopperTma;
     default:
       return AttentionKernelChoice::Ampere;
   }
