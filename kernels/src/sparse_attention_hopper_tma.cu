@@ -18,7 +18,7 @@
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
-#include <mutex>
+#include <cstdlib>
 
 #include "hopper_primitives.cuh"
 #include "launch_check.cuh"
@@ -161,7 +161,7 @@ struct GroupCursor {
 
 #endif  // SVG2K_HOPPER_ENABLED
 
-template <int D>
+template <int D, bool Split>
 __global__ void __launch_bounds__(384, 1)
     sparse_attention_hopper_tma_kernel(const AttentionParams p, const __grid_constant__ CUtensorMap k_map,
                                        const __grid_constant__ CUtensorMap v_map) {
@@ -275,8 +275,11 @@ __global__ void __launch_bounds__(384, 1)
     const int cw = wg;
     const int ct = tid - 128 * wg;
     const int warp = ct / 32, lane = ct % 32;
-    const bool active = cw * 64 < w.rows;
-    const std::uint32_t q_rows = sQ + cw * 64 * 128;
+    // Split (developer switch): a tile of <= 64 query rows gives both warpgroups the same rows and
+    // alternate key tiles, then merges the two partial softmax states (no idle warpgroup).
+    const bool split = Split && w.rows <= 64;
+    const bool active = split ? cw == 0 : cw * 64 < w.rows;
+    const std::uint32_t q_rows = sQ + (split ? 0 : cw * 64 * 128);
 
     float s[64];
     float o[D / 2];
@@ -289,46 +292,103 @@ __global__ void __launch_bounds__(384, 1)
     mbarrier_wait(q_bar, 0);
     fence_proxy_async_shared();  // Q came through cp.async (generic proxy); wgmma reads it async
 
-    mbarrier_wait(full_bar, 0);
-    wgmma_fence();
-    issue_qk_tma<D>(s, opaque_tma(q_rows), sK);
-    wgmma_commit();
-    wgmma_wait<0>();
-    fence_registers(s);
-    softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask, p.scale_log2, lane);
-    int prev = 0, stage = 1, round = 0;
-    if (stage == kS) {
-      stage = 0;
-      round = 1;
-    }
-    for (int t = 1; t < num_tiles; ++t) {
-      mbarrier_wait(full_bar + 8 * stage, round & 1);
-      // O += P V for the previous tile, then S = Q K^T for this one (P and S never live together).
+    if (split) {
+      int stage = 0, round = 0;
+      for (int t = 0; t < num_tiles; ++t) {
+        // Every tile's full barrier is waited by both warpgroups, so parities never run two
+        // phases ahead; the one that skips the tile releases it at once.
+        mbarrier_wait(full_bar + 8 * stage, round & 1);
+        if ((t & 1) == cw) {
+          wgmma_fence();
+          issue_qk_tma<D>(s, opaque_tma(q_rows), sK + stage * T::kKVBytes);
+          wgmma_commit();
+          wgmma_wait<0>();
+          fence_registers(s);
+          softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask + 16 * stage, p.scale_log2, lane);
+          fence_registers(o);
+          wgmma_fence();
+          issue_pv_tma<D>(o, pf, sV + stage * T::kKVBytes);
+          wgmma_commit();
+          wgmma_wait<0>();
+          fence_registers(o);
+        }
+        mbarrier_arrive(empty_bar + 8 * stage);
+        if (++stage == kS) {
+          stage = 0;
+          ++round;
+        }
+      }
+      // Merge: warpgroup 1 hands its (max, sum, O) to warpgroup 0 through the K ring, free once
+      // both have passed every tile (all copies landed, all products waited).
+      float* xchg = reinterpret_cast<float*>(smem + T::kQBytes);
+      named_barrier_sync(2, 256);
+      if (cw == 1) {
+#pragma unroll
+        for (int i = 0; i < D / 2; ++i) xchg[i * 128 + ct] = o[i];
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          xchg[(D / 2 + h) * 128 + ct] = row_max[h];
+          xchg[(D / 2 + 2 + h) * 128 + ct] = row_sum[h];
+        }
+      }
+      named_barrier_sync(3, 256);
+      if (cw == 1) return;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const float other_max = xchg[(D / 2 + h) * 128 + ct];
+        const float m = fmaxf(row_max[h], other_max);
+        // m is finite: tile 0, warpgroup 0's, has a valid key.
+        const float mine = fast_exp2(row_max[h] - m), theirs = fast_exp2(other_max - m);
+        row_max[h] = m;
+        row_sum[h] = row_sum[h] * mine + xchg[(D / 2 + 2 + h) * 128 + ct] * theirs;
+#pragma unroll
+        for (int j = 0; j < D / 8; ++j) {
+          o[4 * j + 2 * h] = o[4 * j + 2 * h] * mine + xchg[(4 * j + 2 * h) * 128 + ct] * theirs;
+          o[4 * j + 2 * h + 1] = o[4 * j + 2 * h + 1] * mine + xchg[(4 * j + 2 * h + 1) * 128 + ct] * theirs;
+        }
+      }
+    } else {
+      mbarrier_wait(full_bar, 0);
+      wgmma_fence();
+      issue_qk_tma<D>(s, opaque_tma(q_rows), sK);
+      wgmma_commit();
+      wgmma_wait<0>();
+      fence_registers(s);
+      softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask, p.scale_log2, lane);
+      int prev = 0, stage = 1, round = 0;
+      if (stage == kS) {
+        stage = 0;
+        round = 1;
+      }
+      for (int t = 1; t < num_tiles; ++t) {
+        mbarrier_wait(full_bar + 8 * stage, round & 1);
+        // O += P V for the previous tile, then S = Q K^T for this one (P and S never live together).
+        fence_registers(o);
+        wgmma_fence();
+        issue_pv_tma<D>(o, pf, sV + prev * T::kKVBytes);
+        wgmma_commit();
+        wgmma_wait<0>();
+        fence_registers(o);
+        mbarrier_arrive(empty_bar + 8 * prev);
+        wgmma_fence();
+        issue_qk_tma<D>(s, opaque_tma(q_rows), sK + stage * T::kKVBytes);
+        wgmma_commit();
+        wgmma_wait<0>();
+        fence_registers(s);
+        softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask + 16 * stage, p.scale_log2, lane);
+        prev = stage;
+        if (++stage == kS) {
+          stage = 0;
+          ++round;
+        }
+      }
       fence_registers(o);
       wgmma_fence();
       issue_pv_tma<D>(o, pf, sV + prev * T::kKVBytes);
       wgmma_commit();
       wgmma_wait<0>();
       fence_registers(o);
-      mbarrier_arrive(empty_bar + 8 * prev);
-      wgmma_fence();
-      issue_qk_tma<D>(s, opaque_tma(q_rows), sK + stage * T::kKVBytes);
-      wgmma_commit();
-      wgmma_wait<0>();
-      fence_registers(s);
-      softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask + 16 * stage, p.scale_log2, lane);
-      prev = stage;
-      if (++stage == kS) {
-        stage = 0;
-        ++round;
-      }
     }
-    fence_registers(o);
-    wgmma_fence();
-    issue_pv_tma<D>(o, pf, sV + prev * T::kKVBytes);
-    wgmma_commit();
-    wgmma_wait<0>();
-    fence_registers(o);
     if (!active) return;
 
     // Normalize, stage this warpgroup's 64 rows in its own part of Q's tile, store through Q's
@@ -403,15 +463,16 @@ bool encode_token_map(CUtensorMap* map, const TokenView& t, int tokens, int dim,
                 CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
-template <int D>
+template <int D, bool Split>
 Status launch(const AttentionParams& p, const CUtensorMap& k_map, const CUtensorMap& v_map, int slots,
               cudaStream_t stream) {
   const int smem = HopperTmaTile<D>::smem_bytes();
-  const Status st = ensure_dynamic_smem(sparse_attention_hopper_tma_kernel<D>, smem,
+  const Status st = ensure_dynamic_smem(sparse_attention_hopper_tma_kernel<D, Split>, smem,
                                         "cudaFuncSetAttribute(sparse attention, TMA)");
   if (!st.ok()) return st;
   const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
-  sparse_attention_hopper_tma_kernel<D><<<grid, HopperTmaTile<D>::kThreads, smem, stream>>>(p, k_map, v_map);
+  sparse_attention_hopper_tma_kernel<D, Split>
+      <<<grid, HopperTmaTile<D>::kThreads, smem, stream>>>(p, k_map, v_map);
   const cudaError_t launch_err = cudaGetLastError();
   return launch_err == cudaSuccess ? Status{} : Status{launch_err, "sparse_attention_hopper_tma launch"};
 }
@@ -429,8 +490,15 @@ Status launch_sparse_attention_hopper_tma(const AttentionParams& p, int dim, int
   if (p.a.k_permutation != nullptr || !encode_token_map(&k_map, p.a.k, p.tokens, dim, p.problems) ||
       !encode_token_map(&v_map, p.a.v, p.tokens, dim, p.problems))
     return launch_sparse_attention_hopper(p, dim, /*ping_pong=*/false, slots, stream);
-  return dim == 128 ? launch<128>(p, k_map, v_map, slots, stream)
-                    : launch<64>(p, k_map, v_map, slots, stream);
+  // SVG2K_HOPPER_TMA_SPLIT=1 (developer switch): tiles of <= 64 query rows split their key tiles
+  // between the two consumer warpgroups.
+  const char* split_env = std::getenv("SVG2K_HOPPER_TMA_SPLIT");
+  const bool split = split_env && split_env[0] == '1';
+  if (dim == 128)
+    return split ? launch<128, true>(p, k_map, v_map, slots, stream)
+                 : launch<128, false>(p, k_map, v_map, slots, stream);
+  return split ? launch<64, true>(p, k_map, v_map, slots, stream)
+               : launch<64, false>(p, k_map, v_map, slots, stream);
 }
 
 }  // namespace svg2k::detail
