@@ -9,6 +9,7 @@
 #   here:   build test_gpu_svg2 and bench_attention_gpu, copy them stripped into $KBIN
 #           (default .gpu/kernels-bin-v3) with a COMMIT file; tests/gpu/prepare.sh makes .gpu/deps
 #   device: carry [".gpu/deps", ".gpu/kernels-bin-v3"], command: BUDGET_S=300 bash tests/gpu/kernel_call.sh
+# STOP_ON_TEST_FAILURE=1 skips every later step when the sparse attention tests fail.
 # BENCH_KERNELS (default auto,hopper-simple,hopper-v3), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
 # BENCH_REPEATS, BENCH_WARMUP override the bench; STUDY_KERNEL (default hopper-v3) is the variant
 # profiled, STUDY_SWITCH (default SVG2K_HOPPER_V3_PINGPONG=1, empty: skip) its switch.
@@ -22,7 +23,8 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
 source "$ROOT/tests/gpu/device_env.sh"
 
-left() { echo $((BUDGET - ($(date +%s) - START))); }
+STOPPED=0
+left() { ((STOPPED)) && echo 0 && return; echo $((BUDGET - ($(date +%s) - START))); }
 
 # step NAME LIMIT_S MIN_S cmd...: runs cmd under min(LIMIT, budget left) seconds (skipped when
 # less than MIN_S is left), stdout+stderr teed to $OUT/NAME.log; one line per step in steps.txt.
@@ -64,7 +66,13 @@ BENCH=("$BIN/bench_attention_gpu" --device cuda --densities 0.30,0.13 --kernels 
 
 # 1. the sparse attention kernels (every variant) against the fp32 reference stages
 step tests-attention 90 20 "$BIN/test_gpu_svg2" --gtest_color=no --gtest_filter='GpuSparseAttention.*'
+tests_rc=$?
 summary "$OUT/tests-attention.log"
+# STOP_ON_TEST_FAILURE=1: a new kernel that fails (or hangs in) its tests gets no bench or profile time.
+if [ "${STOP_ON_TEST_FAILURE:-0}" = 1 ] && [ "$tests_rc" != 0 ]; then
+  echo "tests-attention failed (rc=$tests_rc): stopping" | tee -a "$OUT/steps.txt"
+  STOPPED=1
+fi
 
 # 2. the attention table on the Wan shapes
 step bench-wan 150 40 "${BENCH[@]}" --shapes "${BENCH_SHAPES:-wan1.3b-480p,wan14b-720p}" \
