@@ -488,8 +488,16 @@ Status launch_sparse_attention_hopper_tma(const AttentionParams& p, int dim, int
   // cp.async kernel (hopper-simple), which gathers any layout, runs instead.
   CUtensorMap k_map, v_map;
   if (p.a.k_permutation != nullptr || !encode_token_map(&k_map, p.a.k, p.tokens, dim, p.problems) ||
-      !encode_token_map(&v_map, p.a.v, p.tokens, dim, p.problems))
+      !encode_token_map(&v_map, p.a.v, p.tokens, dim, p.problems)) {
+    // SVG2K_HOPPER_TMA_STRICT=1 (device runs of this kernel): no silent fallback, so a measurement
+    // cannot report hopper-simple under this kernel's name.
+    const char* strict = std::getenv("SVG2K_HOPPER_TMA_STRICT");
+    if (strict && strict[0] == '1')
+      return invalid_argument(
+          "sparse_attention hopper-tma: K/V not cluster-ordered, or cuTensorMapEncodeTiled unavailable or "
+          "rejected the view (SVG2K_HOPPER_TMA_STRICT=1)");
     return launch_sparse_attention_hopper(p, dim, /*ping_pong=*/false, slots, stream);
+  }
   // SVG2K_HOPPER_TMA_SPLIT=1 (developer switch): tiles of <= 64 query rows split their key tiles
   // between the two consumer warpgroups.
   const char* split_env = std::getenv("SVG2K_HOPPER_TMA_SPLIT");
