@@ -16,7 +16,9 @@
 #        to build when no carried binary runs, so other people's uncommitted edits in the working
 #        tree do not end up in the binary), BUILD_CUDA=1 (build with the SVG2 kernels, sm_90a, and
 #        bring the stripped binary back as $OUT/svg2 for later calls), SVG2_CPUS (a `taskset -c` CPU list
-#        for the training stages, when other jobs share the host: the VAE batches are rendered on the CPU)
+#        for the training stages, when other jobs share the host: the VAE batches are rendered on the CPU),
+#        DIT_STEPS (the DiT's step target, default 8000: its cosine schedule decays over it, so a run that
+#        fits its time budget should set about what the budget allows, 0.16 s per step on an H200)
 #
 # Brings back (under $OUT): model/ (the exported fp16 model folder), logs.tar.gz (train.log, loss
 # logs, run state JSON, evaluation results), and svg2 when it was built here.
@@ -93,7 +95,7 @@ EVAL_S="${EVAL_S:-70}"
 [ $(( $(left) - BANK_S - 22 - EVAL_S )) -ge 150 ] || EVAL_S=0
 DIT_S=$(( $(left) - BANK_S - 22 - EVAL_S ))
 say "DiT budget ${DIT_S} s, eval ${EVAL_S} s"
-stage $(( DIT_S + BANK_S + 25 )) train dit --run "$RUN" --device cuda --steps 8000 --batch 64 --lr 5e-4 \
+stage $(( DIT_S + BANK_S + 25 )) train dit --run "$RUN" --device cuda --steps "${DIT_STEPS:-8000}" --batch 64 --lr 5e-4 \
   --warmup 100 --time-budget "$DIT_S" --bank 6144 --bank-budget "$BANK_S" --checkpoint-every 200 \
   --log-every 25 --ema 0.995 ${DIT_ARGS:-}
 stage 30 train export --run "$RUN" --out "$OUT/model" --dtype fp16 --manifest-patch "$ATTENTION_PATCH" || exit 6
