@@ -42,7 +42,6 @@ struct HopperTmaTile {
   static constexpr int kTileBytes = kQBytes + 2 * kStages * kKVBytes;  // Q, K[stages], V[stages]
   static constexpr int kBarrierBytes = 64;                             // full[3], empty[3], q_full
   static constexpr int kMaskBytes = 16 * kStages;                      // one byte per group
-  static constexpr std::uint32_t kStageTxBytes = 2 * kKVBytes;         // K and V boxes of a stage
   static int smem_bytes() { return 1024 + kTileBytes + kBarrierBytes + kMaskBytes + kRows * 4 + 33 * 4; }
 };
 
@@ -208,8 +207,8 @@ __global__ void __launch_bounds__(384, 1)
   if (tid == 0) {
 #pragma unroll
     for (int st = 0; st < kS; ++st) {
-      mbarrier_init(full_bar + 8 * st, 16);    // 16 producer lanes (one with the byte count)
-      mbarrier_init(empty_bar + 8 * st, 256);  // every consumer thread
+      mbarrier_init(full_bar + 8 * st, 2 * T::kPanels * T::kGroups);  // one per TMA box
+      mbarrier_init(empty_bar + 8 * st, 256);                         // every consumer thread
     }
     mbarrier_init(q_bar, 128);
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
@@ -228,16 +227,23 @@ __global__ void __launch_bounds__(384, 1)
       cp_async_16(sQ + swizzled_offset<T::kRows>(r, c), token_row(p.a.q, n, s >= 0 ? s : 0) + c * 8, s >= 0);
     }
     cp_async_mbarrier_arrive(q_bar);
-    if (pt >= 32) return;
 
-    // ---- K/V: warp 0 issues one TMA box per (group, panel) of each stage ----
-    const int lane = pt;
-    const int group = lane & 15;
-    const bool is_v = lane >= 16;
+    // ---- K/V: the four producer warps issue one TMA box per (tensor, panel, group) of each
+    // stage, kItemsPerWarp each (one warp issuing all of them was the bottleneck: the boxes of a
+    // warp go out one lane at a time). Every issuing lane arrives with its own box's bytes
+    // (expect_tx before its copy), so the stage's byte count never runs ahead of its arrivals. ----
+    constexpr int kItemsPerWarp = 2 * T::kPanels * T::kGroups / 4;
+    const int lane = pt % 32;
+    if (lane >= kItemsPerWarp) return;
+    const int item = (pt / 32) * kItemsPerWarp + lane;
+    const int group = item % T::kGroups;
+    const int panel = (item / T::kGroups) % T::kPanels;
+    const bool is_v = item >= T::kPanels * T::kGroups;
+    const bool writes_mask = item < T::kGroups;  // K, panel 0: one lane per group
     const void* map = is_v ? static_cast<const void*>(&v_map) : static_cast<const void*>(&k_map);
-    if (lane == 0 || lane == 16) tma_prefetch_descriptor(map);
+    if (group == 0) tma_prefetch_descriptor(map);
     const int batch = n / p.a.k.heads, head = n % p.a.k.heads;
-    const std::uint32_t ring = is_v ? sV : sK;
+    const std::uint32_t ring = (is_v ? sV : sK) + panel * T::kPanelBytes + group * 1024;
     GroupCursor cursor;
     int stage = 0, round = 0;
     for (int t = 0; t < num_tiles; ++t) {
@@ -251,20 +257,11 @@ __global__ void __launch_bounds__(384, 1)
       }
       if (t >= kS) mbarrier_wait(empty_bar + 8 * stage, (round - 1) & 1);
       const std::uint32_t full = full_bar + 8 * stage;
-      if (lane < 16) {
+      if (writes_mask)
         asm volatile("st.shared.u8 [%0], %1;\n" ::"r"(mask + 16 * stage + group), "r"((1u << valid) - 1u)
                      : "memory");
-        if (lane == 0) {
-          mbarrier_arrive_expect_tx(full, T::kStageTxBytes);
-        } else {
-          mbarrier_arrive(full);
-        }
-      }
-      __syncwarp();
-      const std::uint32_t dst = ring + stage * T::kKVBytes + group * 1024;
-#pragma unroll
-      for (int panel = 0; panel < T::kPanels; ++panel)
-        tma_load_4d(dst + panel * T::kPanelBytes, map, full, panel * 64, row, head, batch);
+      mbarrier_arrive_expect_tx(full, 1024);
+      tma_load_4d(ring + stage * T::kKVBytes, map, full, panel * 64, row, head, batch);
       if (++stage == kS) {
         stage = 0;
         ++round;
