@@ -6,6 +6,7 @@
 // The consumers fit the 168 registers a 384-thread block gets (this ptxas does not allocate by
 // setmaxnreg): they never hold S, O and P at once (PV of the previous tile completes before S).
 #include "hopper_primitives.cuh"
+#include "hopper_tile_ops.cuh"
 #include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
 #include "sparse_attention_launch.h"
@@ -32,14 +33,6 @@ namespace {
 
 #if SVG2K_HOPPER_ENABLED
 
-// The value, hidden from the optimizer: descriptors derived from it are rebuilt each iteration (a
-// few integer ops) instead of being hoisted out of the loop, where eight loop-invariant 64-bit
-// Q descriptors overflowed the 168-register budget and were spilled and reloaded every tile.
-__device__ __forceinline__ std::uint32_t opaque(std::uint32_t v) {
-  asm volatile("" : "+r"(v));
-  return v;
-}
-
 template <int D>
 __device__ __forceinline__ void softmax_tile(float (&s)[64], float (&o)[D / 2], float (&row_max)[2],
                                              float (&row_sum)[2], std::uint32_t (&pf)[8][4], int tile,
@@ -52,72 +45,7 @@ __device__ __forceinline__ void softmax_tile(float (&s)[64], float (&o)[D / 2], 
       for (int e = 0; e < 4; ++e)
         if (tile * 128 + j * 8 + 2 * (lane & 3) + (e & 1) >= stream_len) s[4 * j + e] = neg_inf;
   }
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    float mx = neg_inf;
-#pragma unroll
-    for (int j = 0; j < 16; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-    const float m_new = fmaxf(row_max[h], mx * scale_log2);
-    const float corr = fast_exp2(row_max[h] - m_new);
-    row_max[h] = m_new;
-    row_sum[h] *= corr;
-#pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-      o[4 * j + 2 * h] *= corr;
-      o[4 * j + 2 * h + 1] *= corr;
-    }
-#pragma unroll
-    for (int j = 0; j < 16; ++j) {
-#pragma unroll
-      for (int e = 2 * h; e < 2 * h + 2; ++e) {
-        const float pv = fast_exp2(fmaf(s[4 * j + e], scale_log2, -m_new));
-        s[4 * j + e] = pv;
-        row_sum[h] += pv;
-      }
-    }
-  }
-#pragma unroll
-  for (int kk = 0; kk < 8; ++kk) {
-    pf[kk][0] = pack_bf16x2(s[8 * kk + 0], s[8 * kk + 1]);
-    pf[kk][1] = pack_bf16x2(s[8 * kk + 2], s[8 * kk + 3]);
-    pf[kk][2] = pack_bf16x2(s[8 * kk + 4], s[8 * kk + 5]);
-    pf[kk][3] = pack_bf16x2(s[8 * kk + 6], s[8 * kk + 7]);
-  }
-}
-
-template <int D>
-__device__ __forceinline__ void issue_pv(float (&o)[D / 2], const std::uint32_t (&pf)[8][4],
-                                         std::uint32_t v_stage) {
-  using T = HopperTile<D>;
-#pragma unroll
-  for (int kk = 0; kk < 8; ++kk) {
-    // V tile [keys][D] is MN-major for this product: 8-key groups 1024 bytes apart (stride),
-    // 64-feature panels kKeys * 128 bytes apart (leading).
-    const std::uint64_t desc = make_smem_desc_sw128(v_stage + kk * 2048, T::kKeys * 128, 1024);
-    if constexpr (D == 128) {
-      wgmma_m64n128k16_rs_mn(o, pf[kk], desc);
-    } else {
-      wgmma_m64n64k16_rs_mn(o, pf[kk], desc);
-    }
-  }
-}
-
-template <int D>
-__device__ __forceinline__ void issue_qk(float (&s)[64], std::uint32_t q_rows, std::uint32_t k_stage) {
-  using T = HopperTile<D>;
-#pragma unroll
-  for (int kk = 0; kk < D / 16; ++kk) {
-    const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
-    const std::uint64_t a = make_smem_desc_sw128(q_rows + koff, 16, 1024);
-    const std::uint64_t b = make_smem_desc_sw128(k_stage + koff, 16, 1024);
-    if (kk == 0) {
-      wgmma_m64n128k16_ss_first(s, a, b);
-    } else {
-      wgmma_m64n128k16_ss(s, a, b, 1);
-    }
-  }
+  online_softmax<D>(s, o, row_max, row_sum, pf, scale_log2);
 }
 
 #endif  // SVG2K_HOPPER_ENABLED
@@ -197,7 +125,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const A
     // ---- consumers ----
     const int cw = wg;
     const int ct = tid - 128 * wg;
-    const int warp = ct / 32, lane = ct % 32;
+    const int lane = ct % 32;
     // A warpgroup whose 64 rows are all past the cluster's end still runs (on zero rows): skipping
     // its wgmma would make them conditional, which serializes them (ptxas C7518).
     const bool active = cw * 64 < w.rows;
@@ -258,36 +186,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const A
     mbarrier_arrive(empty_bar + 8 * ((num_tiles - 1) & 1));
     if (!active) return;
 
-    // Normalize, stage this warpgroup's 64 rows in its own part of Q's tile, store through Q's
-    // permutation with 16-byte writes.
-    float inv[2];
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float l = row_sum[h];
-      l += __shfl_xor_sync(0xffffffffu, l, 1);
-      l += __shfl_xor_sync(0xffffffffu, l, 2);
-      inv[h] = 1.f / l;
-    }
-#pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int row = cw * 64 + warp * 16 + (lane >> 2) + 8 * h;
-        const std::uint32_t v = pack_bf16x2(o[4 * j + 2 * h] * inv[h], o[4 * j + 2 * h + 1] * inv[h]);
-        const std::uint32_t addr = sQ + swizzled_offset<T::kRows>(row, j) + 4 * (lane & 3);
-        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v));
-      }
-    }
-    named_barrier_sync(4 + cw, 128);
-    for (int q = ct; q < 64 * T::kChunks; q += 128) {
-      const int row = cw * 64 + q / T::kChunks, c = q % T::kChunks;
-      if (row >= w.rows) continue;
-      uint4 v;
-      asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-                   : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                   : "r"(sQ + swizzled_offset<T::kRows>(row, c)));
-      *reinterpret_cast<uint4*>(token_row(p.a.out, n, query_source(p, n, w.row0 + row)) + c * 8) = v;
-    }
+    store_warpgroup_rows<D>(p, w, o, row_sum, sQ, cw, ct);
   }
 #endif  // SVG2K_HOPPER_ENABLED
 }

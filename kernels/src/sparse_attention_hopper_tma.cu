@@ -22,6 +22,7 @@
 #include <cstdlib>
 
 #include "hopper_primitives.cuh"
+#include "hopper_tile_ops.cuh"
 #include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
 #include "sparse_attention_launch.h"
@@ -50,11 +51,6 @@ namespace {
 
 #if SVG2K_HOPPER_ENABLED
 
-__device__ __forceinline__ std::uint32_t opaque_tma(std::uint32_t v) {
-  asm volatile("" : "+r"(v));
-  return v;
-}
-
 // Online softmax of one 64 x 128 tile of a warpgroup; key j * 8 + i of the tile is valid when bit i
 // of mask byte j is set (bytes packed little-endian into four words).
 template <int D>
@@ -74,73 +70,7 @@ __device__ __forceinline__ void softmax_tile_masked(float (&s)[64], float (&o)[D
 #pragma unroll
     for (int e = 0; e < 4; ++e)
       if (!((m[j >> 2] >> ((j & 3) * 8 + (e & 1))) & 1u)) s[4 * j + e] = neg_inf;
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    float mx = neg_inf;
-#pragma unroll
-    for (int j = 0; j < 16; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-    const float m_new = fmaxf(row_max[h], mx * scale_log2);
-    const float corr = fast_exp2(row_max[h] - m_new);
-    row_max[h] = m_new;
-    row_sum[h] *= corr;
-#pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-      o[4 * j + 2 * h] *= corr;
-      o[4 * j + 2 * h + 1] *= corr;
-    }
-#pragma unroll
-    for (int j = 0; j < 16; ++j) {
-#pragma unroll
-      for (int e = 2 * h; e < 2 * h + 2; ++e) {
-        const float pv = fast_exp2(fmaf(s[4 * j + e], scale_log2, -m_new));
-        s[4 * j + e] = pv;
-        row_sum[h] += pv;
-      }
-    }
-  }
-#pragma unroll
-  for (int kk = 0; kk < 8; ++kk) {
-    pf[kk][0] = pack_bf16x2(s[8 * kk + 0], s[8 * kk + 1]);
-    pf[kk][1] = pack_bf16x2(s[8 * kk + 2], s[8 * kk + 3]);
-    pf[kk][2] = pack_bf16x2(s[8 * kk + 4], s[8 * kk + 5]);
-    pf[kk][3] = pack_bf16x2(s[8 * kk + 6], s[8 * kk + 7]);
-  }
-}
-
-template <int D>
-__device__ __forceinline__ void issue_pv_tma(float (&o)[D / 2], const std::uint32_t (&pf)[8][4],
-                                             std::uint32_t v_stage) {
-  using T = HopperTmaTile<D>;
-#pragma unroll
-  for (int kk = 0; kk < 8; ++kk) {
-    // V tile [keys][D], MN-major for this product: 8-key groups 1024 bytes apart (stride),
-    // 64-feature panels kPanelBytes apart (leading).
-    const std::uint64_t desc = make_smem_desc_sw128(v_stage + kk * 2048, T::kPanelBytes, 1024);
-    if constexpr (D == 128) {
-      wgmma_m64n128k16_rs_mn(o, pf[kk], desc);
-    } else {
-      wgmma_m64n64k16_rs_mn(o, pf[kk], desc);
-    }
-  }
-}
-
-template <int D>
-__device__ __forceinline__ void issue_qk_tma(float (&s)[64], std::uint32_t q_rows, std::uint32_t k_stage) {
-  using T = HopperTmaTile<D>;
-#pragma unroll
-  for (int kk = 0; kk < D / 16; ++kk) {
-    const std::uint32_t qoff = (kk >> 2) * (T::kRows * 128) + (kk & 3) * 32;
-    const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
-    const std::uint64_t a = make_smem_desc_sw128(q_rows + qoff, 16, 1024);
-    const std::uint64_t b = make_smem_desc_sw128(k_stage + koff, 16, 1024);
-    if (kk == 0) {
-      wgmma_m64n128k16_ss_first(s, a, b);
-    } else {
-      wgmma_m64n128k16_ss(s, a, b, 1);
-    }
-  }
+  online_softmax<D>(s, o, row_max, row_sum, pf, scale_log2);
 }
 
 // One producer lane's walk over the 8-row groups of the selected key clusters: positions only
@@ -272,7 +202,7 @@ __global__ void __launch_bounds__(384, 1)
     // ---- consumers (as in hopper-simple) ----
     const int cw = wg;
     const int ct = tid - 128 * wg;
-    const int warp = ct / 32, lane = ct % 32;
+    const int lane = ct % 32;
     // Split (default; off with SVG2K_HOPPER_TMA_SPLIT=0): a tile of <= 64 query rows gives both
     // warpgroups the same rows and alternate key tiles, then merges the two partial softmax states
     // (no idle warpgroup).
@@ -299,14 +229,14 @@ __global__ void __launch_bounds__(384, 1)
         mbarrier_wait(full_bar + 8 * stage, round & 1);
         if ((t & 1) == cw) {
           wgmma_fence();
-          issue_qk_tma<D>(s, opaque_tma(q_rows), sK + stage * T::kKVBytes);
+          issue_qk<D>(s, opaque(q_rows), sK + stage * T::kKVBytes);
           wgmma_commit();
           wgmma_wait<0>();
           fence_registers(s);
           softmax_tile_masked<D>(s, o, row_max, row_sum, pf, mask + 16 * stage, p.scale_log2, lane);
           fence_registers(o);
           wgmma_fence();
-          issue_pv_tma<D>(o, pf, sV + stage * T::kKVBytes);
+          issue_pv<D>(o, pf, sV + stage * T::kKVBytes);
           wgmma_commit();
           wgmma_wait<0>();
           fence_registers(o);
@@ -349,7 +279,7 @@ __global__ void __launch_bounds__(384, 1)
     } else {
       mbarrier_wait(full_bar, 0);
       wgmma_fence();
-      issue_qk_tma<D>(s, opaque_tma(q_rows), sK);
+      issue_qk<D>(s, opaque(q_rows), sK);
       wgmma_commit();
       wgmma_wait<0>();
       fence_registers(s);
@@ -364,13 +294,13 @@ __global__ void __launch_bounds__(384, 1)
         // O += P V for the previous tile, then S = Q K^T for this one (P and S never live together).
         fence_registers(o);
         wgmma_fence();
-        issue_pv_tma<D>(o, pf, sV + prev * T::kKVBytes);
+        issue_pv<D>(o, pf, sV + prev * T::kKVBytes);
         wgmma_commit();
         wgmma_wait<0>();
         fence_registers(o);
         mbarrier_arrive(empty_bar + 8 * prev);
         wgmma_fence();
-        issue_qk_tma<D>(s, opaque_tma(q_rows), sK + stage * T::kKVBytes);
+        issue_qk<D>(s, opaque(q_rows), sK + stage * T::kKVBytes);
         wgmma_commit();
         wgmma_wait<0>();
         fence_registers(s);
@@ -383,43 +313,14 @@ __global__ void __launch_bounds__(384, 1)
       }
       fence_registers(o);
       wgmma_fence();
-      issue_pv_tma<D>(o, pf, sV + prev * T::kKVBytes);
+      issue_pv<D>(o, pf, sV + prev * T::kKVBytes);
       wgmma_commit();
       wgmma_wait<0>();
       fence_registers(o);
     }
     if (!active) return;
 
-    // Normalize, stage this warpgroup's 64 rows in its own part of Q's tile, store through Q's
-    // permutation with 16-byte writes.
-    float inv[2];
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float l = row_sum[h];
-      l += __shfl_xor_sync(0xffffffffu, l, 1);
-      l += __shfl_xor_sync(0xffffffffu, l, 2);
-      inv[h] = 1.f / l;
-    }
-#pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int row = cw * 64 + warp * 16 + (lane >> 2) + 8 * h;
-        const std::uint32_t v = pack_bf16x2(o[4 * j + 2 * h] * inv[h], o[4 * j + 2 * h + 1] * inv[h]);
-        const std::uint32_t addr = sQ + swizzled_offset<T::kRows>(row, j) + 4 * (lane & 3);
-        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v));
-      }
-    }
-    named_barrier_sync(4 + cw, 128);
-    for (int q = ct; q < 64 * T::kChunks; q += 128) {
-      const int row = cw * 64 + q / T::kChunks, c = q % T::kChunks;
-      if (row >= w.rows) continue;
-      uint4 v;
-      asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-                   : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                   : "r"(sQ + swizzled_offset<T::kRows>(row, c)));
-      *reinterpret_cast<uint4*>(token_row(p.a.out, n, query_source(p, n, w.row0 + row)) + c * 8) = v;
-    }
+    store_warpgroup_rows<D>(p, w, o, row_sum, sQ, cw, ct);
   }
 #endif  // SVG2K_HOPPER_ENABLED
 }

@@ -18,6 +18,7 @@
 #include <cstdlib>
 
 #include "hopper_primitives.cuh"
+#include "hopper_tile_ops.cuh"
 #include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
 #include "sparse_attention_launch.h"
@@ -48,13 +49,6 @@ struct HopperV3Tile {
 namespace {
 
 #if SVG2K_HOPPER_ENABLED
-
-// Descriptors derived from this value are rebuilt every tile instead of being hoisted out of the
-// loop (see sparse_attention_hopper.cu).
-__device__ __forceinline__ std::uint32_t opaque_v3(std::uint32_t v) {
-  asm volatile("" : "+r"(v));
-  return v;
-}
 
 // Online softmax of one 64 x 128 tile of one warpgroup: masks key positions past the stream end,
 // updates the running maxima and sums, writes P (bf16 A fragments) and the factor the output
@@ -98,39 +92,6 @@ __device__ __forceinline__ void softmax_tile_v3(float (&s)[64], float (&row_max)
     pf[kk][1] = pack_bf16x2(s[8 * kk + 2], s[8 * kk + 3]);
     pf[kk][2] = pack_bf16x2(s[8 * kk + 4], s[8 * kk + 5]);
     pf[kk][3] = pack_bf16x2(s[8 * kk + 6], s[8 * kk + 7]);
-  }
-}
-
-template <int D>
-__device__ __forceinline__ void issue_pv_v3(float (&o)[D / 2], const std::uint32_t (&pf)[8][4],
-                                            std::uint32_t v_stage) {
-  using T = HopperV3Tile<D>;
-#pragma unroll
-  for (int kk = 0; kk < 8; ++kk) {
-    // V tile [keys][D] is MN-major for this product: 8-key groups 1024 bytes apart (stride),
-    // 64-feature panels kKeys * 128 bytes apart (leading).
-    const std::uint64_t desc = make_smem_desc_sw128(v_stage + kk * 2048, T::kKeys * 128, 1024);
-    if constexpr (D == 128) {
-      wgmma_m64n128k16_rs_mn(o, pf[kk], desc);
-    } else {
-      wgmma_m64n64k16_rs_mn(o, pf[kk], desc);
-    }
-  }
-}
-
-template <int D>
-__device__ __forceinline__ void issue_qk_v3(float (&s)[64], std::uint32_t q_rows, std::uint32_t k_stage) {
-  using T = HopperV3Tile<D>;
-#pragma unroll
-  for (int kk = 0; kk < D / 16; ++kk) {
-    const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
-    const std::uint64_t a = make_smem_desc_sw128(q_rows + koff, 16, 1024);
-    const std::uint64_t b = make_smem_desc_sw128(k_stage + koff, 16, 1024);
-    if (kk == 0) {
-      wgmma_m64n128k16_ss_first(s, a, b);
-    } else {
-      wgmma_m64n128k16_ss(s, a, b, 1);
-    }
   }
 }
 
@@ -238,7 +199,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
     const int cw = role;
     if (cw >= consumers) return;  // no valid rows: nothing to compute or store
     const int ct = tid - 128 * cw;
-    const int warp = ct / 32, lane = ct % 32;
+    const int lane = ct % 32;
     const std::uint32_t q_rows = sQ + cw * 64 * 128;
     // Ping-pong turns: a warpgroup waits on its barrier before issuing and arrives on the other's
     // after; warpgroup 1 lets warpgroup 0 go first. Every sync is matched by one arrive.
@@ -272,9 +233,9 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
       my_turn();
       fence_registers(o);
       wgmma_fence();
-      issue_qk_v3<D>(s, opaque_v3(q_rows), sK + stage * T::kKVBytes);
+      issue_qk<D>(s, opaque(q_rows), sK + stage * T::kKVBytes);
       wgmma_commit();
-      issue_pv_v3<D>(o, pf_prev, sV + prev * T::kKVBytes);
+      issue_pv<D>(o, pf_prev, sV + prev * T::kKVBytes);
       wgmma_commit();
       their_turn();
       wgmma_wait<1>();
@@ -300,7 +261,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
       my_turn();
       fence_registers(o);
       wgmma_fence();
-      issue_pv_v3<D>(o, pf, sV + stage * T::kKVBytes);
+      issue_pv<D>(o, pf, sV + stage * T::kKVBytes);
       wgmma_commit();
       if (cw == 0) their_turn();
       wgmma_wait<0>();
@@ -313,7 +274,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
     fence_proxy_async_shared();
     my_turn();
     wgmma_fence();
-    issue_qk_v3<D>(s, opaque_v3(q_rows), sK);
+    issue_qk<D>(s, opaque(q_rows), sK);
     wgmma_commit();
     their_turn();
     wgmma_wait<0>();
@@ -335,36 +296,7 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_v3_kernel(cons
       finish_pv(pf_a, t - 1);
     }
 
-    // Normalize, stage this warpgroup's 64 rows in its own part of Q's tile (only this warpgroup
-    // reads those rows), store through Q's permutation with 16-byte writes.
-    float inv[2];
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float l = row_sum[h];
-      l += __shfl_xor_sync(0xffffffffu, l, 1);
-      l += __shfl_xor_sync(0xffffffffu, l, 2);
-      inv[h] = 1.f / l;
-    }
-#pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int row = cw * 64 + warp * 16 + (lane >> 2) + 8 * h;
-        const std::uint32_t v = pack_bf16x2(o[4 * j + 2 * h] * inv[h], o[4 * j + 2 * h + 1] * inv[h]);
-        const std::uint32_t addr = sQ + swizzled_offset<T::kRows>(row, j) + 4 * (lane & 3);
-        asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v));
-      }
-    }
-    named_barrier_sync(4 + cw, 128);
-    for (int q = ct; q < 64 * T::kChunks; q += 128) {
-      const int row = cw * 64 + q / T::kChunks, c = q % T::kChunks;
-      if (row >= w.rows) continue;
-      uint4 v;
-      asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-                   : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                   : "r"(sQ + swizzled_offset<T::kRows>(row, c)));
-      *reinterpret_cast<uint4*>(token_row(p.a.out, n, query_source(p, n, w.row0 + row)) + c * 8) = v;
-    }
+    store_warpgroup_rows<D>(p, w, o, row_sum, sQ, cw, ct);
   }
 #endif  // SVG2K_HOPPER_ENABLED
 }
