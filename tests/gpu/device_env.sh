@@ -2,7 +2,9 @@
 # tests/train): puts the torch wheel's libraries and its nvidia-* CUDA libraries (cudart, cuBLAS,
 # cuDNN), then the carried Debian libraries (.gpu/deps: fmt, spdlog, sentencepiece, ...), on the
 # loader path, and points pkg-config at the carried .pc files for builds there.
-#   needs: ROOT (the repository root); sets PY, DEPS, TORCH_LIBS, LD_LIBRARY_PATH, PKG_CONFIG_*.
+#   uses: ROOT (the repository root; defaults to this file's ../..); sets PY, DEPS, TORCH_LIBS,
+#   LD_LIBRARY_PATH, PKG_CONFIG_*.
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 PY="$(command -v python3)"
 DEPS="$ROOT/.gpu/deps/usr"
 TORCH_LIBS="$("$PY" - <<'PY'
