@@ -165,6 +165,11 @@ TEST(CliBenchE2E, TinyArchitectureOnTheCpu) {
   EXPECT_GT(dense, 0);
   EXPECT_GT(sparse, 0);
   EXPECT_NEAR(j.at("totals").at("speedup").get<double>(), dense / sparse, 1e-9);
+  // The density comes from a recorded sparse step (the timed steps run without telemetry): a
+  // run that recorded no sparse call would report 1.
+  const double density = j.at("measured").at("density");
+  EXPECT_GT(density, 0.0);
+  EXPECT_LT(density, 1.0);
   double sum = 0;
   for (const auto& p : j.at("phases")) sum += p.at("ms").get<double>();
   EXPECT_NEAR(sum, sparse, 1e-6 * sparse + 1e-6);
