@@ -135,6 +135,8 @@ Status sparse_attention_forward(const SparseAttentionShape& s, const SparseAtten
   if (slots > 0x7fffffffLL) return invalid_argument("sparse_attention: too many row tiles");
   if (chosen == AttentionKernel::HopperTma)
     return launch_sparse_attention_hopper_tma(p, s.dim, static_cast<int>(slots), stream);
+  if (chosen == AttentionKernel::HopperTmaOv)
+    return launch_sparse_attention_hopper_tma_ov(p, s.dim, static_cast<int>(slots), stream);
   if (chosen == AttentionKernel::HopperV3)
     return launch_sparse_attention_hopper_v3(p, s.dim, static_cast<int>(slots), stream);
   return hopper ? launch_sparse_attention_hopper(p, s.dim, chosen == AttentionKernel::Hopper,

@@ -16,13 +16,11 @@
 // K+V stages fit). Completion is byte-counted on the stage's full barrier (each lane arrives with
 // its box's bytes), not per copy. Q is gathered once through q_permutation with cp.async.
 // Tail tiles of <= 64 query rows split their key tiles across both consumer warpgroups.
-#include <cuda.h>
-#include <cudaTypedefs.h>
-
 #include <cstdlib>
 
 #include "hopper_primitives.cuh"
 #include "hopper_tile_ops.cuh"
+#include "hopper_tma_stream.cuh"
 #include "launch_check.cuh"
 #include "sparse_attention_common.cuh"
 #include "sparse_attention_launch.h"
@@ -51,43 +49,14 @@ namespace {
 
 #if SVG2K_HOPPER_ENABLED
 
-// Online softmax of one 64 x 128 tile of a warpgroup; key j * 8 + i of the tile is valid when bit i
-// of mask byte j is set (bytes packed little-endian into four words).
+// Online softmax of one 64 x 128 tile of a warpgroup with the stage's group mask applied.
 template <int D>
 __device__ __forceinline__ void softmax_tile_masked(float (&s)[64], float (&o)[D / 2], float (&row_max)[2],
                                                     float (&row_sum)[2], std::uint32_t (&pf)[8][4],
                                                     std::uint32_t mask_addr, float scale_log2, int lane) {
-  const float neg_inf = -__int_as_float(0x7f800000);
-  std::uint32_t m[4];
-  asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(m[0]), "=r"(m[1]), "=r"(m[2]), "=r"(m[3])
-               : "r"(mask_addr));
-  const int shift = 2 * (lane & 3);
-#pragma unroll
-  for (int w = 0; w < 4; ++w) m[w] >>= shift;
-#pragma unroll
-  for (int j = 0; j < 16; ++j)
-#pragma unroll
-    for (int e = 0; e < 4; ++e)
-      if (!((m[j >> 2] >> ((j & 3) * 8 + (e & 1))) & 1u)) s[4 * j + e] = neg_inf;
+  apply_group_mask(s, mask_addr, lane);
   online_softmax<D>(s, o, row_max, row_sum, pf, scale_log2);
 }
-
-// One producer lane's walk over the 8-row groups of the selected key clusters: positions only
-// grow, so it advances segment by segment, reading the cluster list from global memory (L1-hot:
-// all 32 lanes walk the same entries).
-struct GroupCursor {
-  int segment = -1, first_group = 0, groups = 0, row0 = 0, size = 0;
-  __device__ __forceinline__ void locate(const int* list, const int* koffs, const int* ksizes, int g) {
-    while (g >= first_group + groups) {
-      first_group += groups;
-      const int j = __ldg(list + ++segment);
-      row0 = __ldg(koffs + j);
-      size = __ldg(ksizes + j);
-      groups = (size + 7) >> 3;
-    }
-  }
-};
 
 #endif  // SVG2K_HOPPER_ENABLED
 
@@ -323,44 +292,6 @@ __global__ void __launch_bounds__(384, 1)
     store_warpgroup_rows<D>(p, w, o, row_sum, sQ, cw, ct);
   }
 #endif  // SVG2K_HOPPER_ENABLED
-}
-
-// The driver's tensor-map encoder, found through the runtime (no -lcuda); null if unavailable.
-PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
-  static PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
-    void* f = nullptr;
-    cudaDriverEntryPointQueryResult found{};
-    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &found) !=
-            cudaSuccess ||
-        found != cudaDriverEntryPointSuccess)
-      return static_cast<PFN_cuTensorMapEncodeTiled_v12000>(nullptr);
-    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
-  }();
-  return fn;
-}
-
-// A 4-D map {feature, token, head, batch} over a token view, boxes of {64 features, 8 tokens},
-// 128-byte swizzle; false when the view does not meet TMA's rules (16-byte aligned base, strides
-// multiples of 16 bytes), in which case the caller falls back to the cp.async kernel.
-bool encode_token_map(CUtensorMap* map, const TokenView& t, int tokens, int dim, int problems) {
-  const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
-  if (!encode || !t.data || t.heads < 1 || problems % t.heads != 0) return false;
-  const std::uint64_t batches = static_cast<std::uint64_t>(problems / t.heads);
-  // A size-1 dimension's stride is never used; give it a legal one.
-  const std::int64_t legal = static_cast<std::int64_t>(tokens) * t.token_stride;
-  const std::int64_t head_stride = t.heads > 1 ? t.head_stride : legal;
-  const std::int64_t batch_stride = batches > 1 ? t.batch_stride : legal;
-  if (t.token_stride <= 0 || head_stride <= 0 || batch_stride <= 0) return false;
-  const cuuint64_t size[4] = {static_cast<cuuint64_t>(dim), static_cast<cuuint64_t>(tokens),
-                              static_cast<cuuint64_t>(t.heads), batches};
-  const cuuint64_t stride[3] = {static_cast<cuuint64_t>(t.token_stride) * 2,
-                                static_cast<cuuint64_t>(head_stride) * 2,
-                                static_cast<cuuint64_t>(batch_stride) * 2};
-  const cuuint32_t box[4] = {64, 8, 1, 1};
-  const cuuint32_t element_stride[4] = {1, 1, 1, 1};
-  return encode(map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 4, const_cast<void*>(t.data), size, stride, box,
-                element_stride, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
 template <int D, bool Split>

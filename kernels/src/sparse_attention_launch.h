@@ -23,5 +23,8 @@ Status launch_sparse_attention_hopper_v3(const AttentionParams& p, int dim, int 
 // Falls back to launch_sparse_attention_hopper (no ping-pong) when K/V are not cluster-ordered or
 // their view cannot be described by a TMA tensor map.
 Status launch_sparse_attention_hopper_tma(const AttentionParams& p, int dim, int slots, cudaStream_t stream);
+// The same stream with the overlapped consumers (hopper-tma-ov); same fallback.
+Status launch_sparse_attention_hopper_tma_ov(const AttentionParams& p, int dim, int slots,
+                                             cudaStream_t stream);
 
 }  // namespace svg2k::detail

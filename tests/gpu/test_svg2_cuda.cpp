@@ -149,6 +149,7 @@ std::vector<AttentionKernelChoice> kernels_on_this_device() {
     k.push_back(AttentionKernelChoice::HopperSimple);
     k.push_back(AttentionKernelChoice::HopperV3);
     k.push_back(AttentionKernelChoice::HopperTma);
+    k.push_back(AttentionKernelChoice::HopperTmaOv);
   }
   return k;
 }
@@ -447,6 +448,103 @@ TEST(GpuSparseAttention, AllSelectedEqualsDenseAttention) {
       ASSERT_TRUE(all_finite(out));
       EXPECT_LE(rel_error(out, ref), 1e-2);
     }
+  }
+}
+
+// Sets an environment variable for one scope, restoring the caller's value.
+struct ScopedEnv {
+  std::string name, saved;
+  bool had = false;
+  ScopedEnv(const char* n, const char* value) : name(n) {
+    if (const char* v = std::getenv(n)) {
+      had = true;
+      saved = v;
+    }
+    setenv(n, value, 1);
+  }
+  ~ScopedEnv() {
+    if (had) {
+      setenv(name.c_str(), saved.c_str(), 1);
+    } else {
+      unsetenv(name.c_str());
+    }
+  }
+};
+
+// The TMA kernels read K/V as cluster-ordered runs; given K/V in original order with a
+// k_permutation (the library's general contract) they run hopper-simple instead, and with
+// SVG2K_HOPPER_TMA_STRICT=1 they refuse with an error naming the switch.
+TEST(GpuSparseAttention, TmaKernelsFallBackWhenKeysComePermuted) {
+  SKIP_WITHOUT_GPU();
+  if (svg2k::current_device_arch() != 90) GTEST_SKIP() << "the TMA kernels need sm_90";
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("tma-fallback"));
+  const std::int64_t heads = 2, tokens = 1001, dim = 128, qcn = 9, kcn = 40;
+  const at::Tensor q = randn_device({1, heads, tokens, dim}, gen),
+                   k = randn_device({1, heads, tokens, dim}, gen),
+                   v = randn_device({1, heads, tokens, dim}, gen);
+  at::Tensor qc = kmeans_init_random(q.view({heads, tokens, dim}), qcn, 5).contiguous();
+  at::Tensor kc = kmeans_init_random(k.view({heads, tokens, dim}), kcn, 6).contiguous();
+  Svg2CudaPipeline pipe;
+  pipe.prepare(PipelineShape{1, heads, tokens, dim, qcn, kcn}, kCuda);
+  pipe.cluster_queries(q, qc, 2);
+  pipe.cluster_keys(k, kc, 2);
+  cuda::SelectionSettings settings;
+  settings.top_p = 0.9;
+  settings.min_clusters = 1;
+  settings.max_clusters = kcn;
+  pipe.select(qc, kc, settings, /*with_mask=*/true);
+  const cuda::PipelineResults r = pipe.results();
+  const at::Tensor q3 = q.view({heads, tokens, dim}), k3 = k.view({heads, tokens, dim}),
+                   v3 = v.view({heads, tokens, dim});
+  const at::Tensor pq = r.q_permutation.to(at::kLong), pk = r.k_permutation.to(at::kLong);
+  const at::Tensor o_ref = block_sparse_attention_reference(
+      permute_tokens(q3.to(at::kFloat), pq), permute_tokens(k3.to(at::kFloat), pk),
+      permute_tokens(v3.to(at::kFloat), pk), r.mask.to(at::kBool), r.q_sizes.to(at::kLong),
+      r.k_sizes.to(at::kLong));
+  const at::Tensor ref = inverse_permute_tokens(o_ref, pq).view({1, heads, tokens, dim});
+
+  const svg2k::SparseAttentionShape shape{static_cast<int>(heads), static_cast<int>(tokens),
+                                          static_cast<int>(dim), static_cast<int>(qcn),
+                                          static_cast<int>(kcn)};
+  const std::size_t ws_bytes = svg2k::sparse_attention_workspace_bytes(shape);
+  at::Tensor ws =
+      at::empty({static_cast<std::int64_t>(ws_bytes)}, at::TensorOptions().dtype(at::kByte).device(kCuda));
+  at::Tensor out = poisoned_like(q);
+  svg2k::SparseAttentionArgs a;
+  a.q = svg2k::contiguous_tokens(static_cast<const void*>(q.data_ptr()), static_cast<int>(tokens),
+                                 static_cast<int>(dim));
+  a.k = svg2k::contiguous_tokens(static_cast<const void*>(k.data_ptr()), static_cast<int>(tokens),
+                                 static_cast<int>(dim));
+  a.v = svg2k::contiguous_tokens(static_cast<const void*>(v.data_ptr()), static_cast<int>(tokens),
+                                 static_cast<int>(dim));
+  a.out = svg2k::contiguous_tokens(out.data_ptr(), static_cast<int>(tokens), static_cast<int>(dim));
+  a.q_permutation = r.q_permutation.data_ptr<int>();
+  a.q_offsets = r.q_offsets.data_ptr<int>();
+  a.q_sizes = r.q_sizes.data_ptr<int>();
+  a.k_permutation = r.k_permutation.data_ptr<int>();  // K and V in original order
+  a.k_offsets = r.k_offsets.data_ptr<int>();
+  a.k_sizes = r.k_sizes.data_ptr<int>();
+  a.block_counts = r.block_counts.data_ptr<int>();
+  a.block_keys = r.block_keys.data_ptr<int>();
+  a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dim)));
+  const auto stream = c10::cuda::getCurrentCUDAStream().stream();
+  for (const svg2k::AttentionKernel kernel :
+       {svg2k::AttentionKernel::HopperTma, svg2k::AttentionKernel::HopperTmaOv}) {
+    SCOPED_TRACE(kernel == svg2k::AttentionKernel::HopperTma ? "hopper-tma" : "hopper-tma-ov");
+    out.copy_(poisoned_like(q));
+    {
+      const ScopedEnv lenient("SVG2K_HOPPER_TMA_STRICT", "0");
+      const svg2k::Status st =
+          svg2k::sparse_attention_forward(shape, a, kernel, ws.data_ptr(), ws_bytes, stream);
+      ASSERT_TRUE(st.ok()) << st.what;
+    }
+    ASSERT_TRUE(all_finite(out)) << "output has unwritten (NaN) or non-finite entries";
+    EXPECT_LE(rel_error(out, ref), 1e-2);
+    const ScopedEnv strict("SVG2K_HOPPER_TMA_STRICT", "1");
+    const svg2k::Status st =
+        svg2k::sparse_attention_forward(shape, a, kernel, ws.data_ptr(), ws_bytes, stream);
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(std::string(st.what).find("SVG2K_HOPPER_TMA_STRICT"), std::string::npos) << st.what;
   }
 }
 

@@ -78,6 +78,8 @@ svg2k::AttentionKernel to_kernel(AttentionKernelChoice c) {
       return svg2k::AttentionKernel::HopperV3;
     case AttentionKernelChoice::HopperTma:
       return svg2k::AttentionKernel::HopperTma;
+    case AttentionKernelChoice::HopperTmaOv:
+      return svg2k::AttentionKernel::HopperTmaOv;
     case AttentionKernelChoice::Ampere:
       return svg2k::AttentionKernel::Ampere;
     case AttentionKernelChoice::Auto:
@@ -94,9 +96,11 @@ AttentionKernelChoice attention_kernel_from_string(const std::string& name) {
   if (name == "hopper-simple") return AttentionKernelChoice::HopperSimple;
   if (name == "hopper-v3") return AttentionKernelChoice::HopperV3;
   if (name == "hopper-tma") return AttentionKernelChoice::HopperTma;
+  if (name == "hopper-tma-ov") return AttentionKernelChoice::HopperTmaOv;
   if (name == "ampere") return AttentionKernelChoice::Ampere;
   fail(
-      "attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v3, hopper-tma, ampere",
+      "attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v3, hopper-tma, "
+      "hopper-tma-ov, ampere",
       name);
 }
 
@@ -110,6 +114,8 @@ std::string to_string(AttentionKernelChoice choice) {
       return "hopper-v3";
     case AttentionKernelChoice::HopperTma:
       return "hopper-tma";
+    case AttentionKernelChoice::HopperTmaOv:
+      return "hopper-tma-ov";
     case AttentionKernelChoice::Ampere:
       return "ampere";
     case AttentionKernelChoice::Auto:
@@ -128,6 +134,8 @@ AttentionKernelChoice resolve_attention_kernel(AttentionKernelChoice choice) {
       return AttentionKernelChoice::HopperV3;
     case svg2k::AttentionKernel::HopperTma:
       return AttentionKernelChoice::HopperTma;
+    case svg2k::AttentionKernel::HopperTmaOv:
+      return AttentionKernelChoice::HopperTmaOv;
     default:
       return AttentionKernelChoice::Ampere;
   }

@@ -14,10 +14,10 @@
 
 namespace svg2::attention::cuda {
 
-enum class AttentionKernelChoice { Auto, Hopper, HopperSimple, Ampere, HopperV3, HopperTma };
+enum class AttentionKernelChoice { Auto, Hopper, HopperSimple, Ampere, HopperV3, HopperTma, HopperTmaOv };
 
-// "auto", "hopper", "hopper-simple", "hopper-v3", "hopper-tma", "ampere"; throws svg2::Error naming the
-// allowed values.
+// "auto", "hopper", "hopper-simple", "hopper-v3", "hopper-tma", "hopper-tma-ov", "ampere"; throws svg2::Error
+// naming the allowed values.
 AttentionKernelChoice attention_kernel_from_string(const std::string& name);
 std::string to_string(AttentionKernelChoice choice);
 // What Auto means on the current device (Hopper on sm_90, Ampere elsewhere).
