@@ -10,6 +10,9 @@
 //  - tails of <= 64 query rows keep hopper-tma's split (both warpgroups on the same rows, alternate
 //    key tiles, merged at the end) with the serial chain per warpgroup: the overlap would hold a
 //    warpgroup's previous tile across the other's tile, and three stages would then serialize them.
+// SVG2K_HOPPER_TMA_OV_PINGPONG=1 (developer switch) adds FA3's ping-pong on full tiles: named
+// barriers make the two consumer warpgroups take turns issuing their pair of products, so one's
+// softmax runs while the other's products are on the tensor cores.
 #include <cstdlib>
 
 #include "hopper_primitives.cuh"
@@ -89,7 +92,7 @@ __device__ __forceinline__ void softmax_scores(float (&s)[64], float (&row_max)[
 
 #endif  // SVG2K_HOPPER_ENABLED
 
-template <int D>
+template <int D, bool PingPong>
 __global__ void __launch_bounds__(384, 1)
     sparse_attention_hopper_tma_ov_kernel(const AttentionParams p, const __grid_constant__ CUtensorMap k_map,
                                           const __grid_constant__ CUtensorMap v_map) {
@@ -288,17 +291,28 @@ __global__ void __launch_bounds__(384, 1)
       // runs swap roles every tile; unrolled by two so that no register copy defines a wgmma
       // operand (ptxas would serialize the wgmma pipeline, C7513).
       std::uint32_t pf_a[8][4], pf_b[8][4];
+      // Ping-pong turns: a warpgroup waits on its barrier before issuing and arrives on the other's
+      // after; warpgroup 1 lets warpgroup 0 go first. Every sync is matched by one arrive.
+      const int my_bar = 2 + cw, other_bar = 3 - cw;
+      const auto my_turn = [&] {
+        if (PingPong) named_barrier_sync(my_bar, 256);
+      };
+      const auto their_turn = [&] {
+        if (PingPong) named_barrier_arrive(other_bar, 256);
+      };
       // Tile t in stage t % kS: S = Q K(t)^T and O += P(t-1) V(t-1) in flight together; the
       // softmax of t runs while the second is on the tensor cores (groups complete in order).
       const auto step = [&](int t, const std::uint32_t(&pf_prev)[8][4], std::uint32_t(&pf_cur)[8][4]) {
         const int stage = t % kS, prev = (t + kS - 1) % kS;
         mbarrier_wait(full_bar + 8 * stage, (t / kS) & 1);
+        my_turn();
         fence_registers(o);
         wgmma_fence();
         issue_qk<D>(s, opaque(q_rows), sK + stage * T::kKVBytes);
         wgmma_commit();
         issue_pv<D>(o, pf_prev, sV + prev * T::kKVBytes);
         wgmma_commit();
+        their_turn();
         wgmma_wait<1>();
         fence_registers(s);
         float corr[2];
@@ -315,18 +329,23 @@ __global__ void __launch_bounds__(384, 1)
         }
       };
       const auto finish_pv = [&](const std::uint32_t(&pf)[8][4], int t) {
+        my_turn();
         fence_registers(o);
         wgmma_fence();
         issue_pv<D>(o, pf, sV + (t % kS) * T::kKVBytes);
         wgmma_commit();
+        if (cw == 0) their_turn();  // warpgroup 1 issues last; nobody waits for its turn after
         wgmma_wait<0>();
         fence_registers(o);
       };
 
+      if (cw == 1) their_turn();
       mbarrier_wait(full_bar, 0);
+      my_turn();
       wgmma_fence();
       issue_qk<D>(s, opaque(q_rows), sK);
       wgmma_commit();
+      their_turn();
       wgmma_wait<0>();
       fence_registers(s);
       {
@@ -350,15 +369,15 @@ __global__ void __launch_bounds__(384, 1)
 #endif  // SVG2K_HOPPER_ENABLED
 }
 
-template <int D>
+template <int D, bool PingPong>
 Status launch_ov(const AttentionParams& p, const CUtensorMap& k_map, const CUtensorMap& v_map, int slots,
                  cudaStream_t stream) {
   const int smem = HopperTmaOvTile<D>::smem_bytes();
-  const Status st = ensure_dynamic_smem(sparse_attention_hopper_tma_ov_kernel<D>, smem,
+  const Status st = ensure_dynamic_smem(sparse_attention_hopper_tma_ov_kernel<D, PingPong>, smem,
                                         "cudaFuncSetAttribute(sparse attention, TMA overlapped)");
   if (!st.ok()) return st;
   const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
-  sparse_attention_hopper_tma_ov_kernel<D>
+  sparse_attention_hopper_tma_ov_kernel<D, PingPong>
       <<<grid, HopperTmaOvTile<D>::kThreads, smem, stream>>>(p, k_map, v_map);
   const cudaError_t launch_err = cudaGetLastError();
   return launch_err == cudaSuccess ? Status{} : Status{launch_err, "sparse_attention_hopper_tma_ov launch"};
@@ -380,8 +399,13 @@ Status launch_sparse_attention_hopper_tma_ov(const AttentionParams& p, int dim, 
           "rejected the view (SVG2K_HOPPER_TMA_STRICT=1)");
     return launch_sparse_attention_hopper(p, dim, /*ping_pong=*/false, slots, stream);
   }
-  return dim == 128 ? launch_ov<128>(p, k_map, v_map, slots, stream)
-                    : launch_ov<64>(p, k_map, v_map, slots, stream);
+  const char* pp_env = std::getenv("SVG2K_HOPPER_TMA_OV_PINGPONG");
+  const bool pp = pp_env && pp_env[0] == '1';
+  if (dim == 128)
+    return pp ? launch_ov<128, true>(p, k_map, v_map, slots, stream)
+              : launch_ov<128, false>(p, k_map, v_map, slots, stream);
+  return pp ? launch_ov<64, true>(p, k_map, v_map, slots, stream)
+            : launch_ov<64, false>(p, k_map, v_map, slots, stream);
 }
 
 }  // namespace svg2k::detail

@@ -92,7 +92,8 @@ fi
 # 4. Nsight Compute on one launch of the variant (14B 720p, 30%), clocks left alone, while time is left
 NCU="$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)"
 if [ -n "$NCU" ] && [ "${NCU_SOL:-1}" = 1 ]; then
-  step ncu 100 60 "$NCU" --clock-control none -k "regex:sparse_attention_hopper_${STUDY#hopper-}" -c 1 \
+  STUDY_RE="${STUDY#hopper-}"
+  step ncu 100 60 "$NCU" --clock-control none -k "regex:sparse_attention_hopper_${STUDY_RE//-/_}_kernel" -c 1 \
     --section SpeedOfLight --section WarpStateStats --section SchedulerStats --section ComputeWorkloadAnalysis \
     --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
     "$BIN/bench_attention_gpu" --device cuda --shapes wan14b-720p --densities 0.30 --kernels "$STUDY" \
@@ -106,7 +107,8 @@ fi
 # instruction; for the studied variant also the source page (SASS, sampled stalls per instruction) as CSV.
 if [ "${NCU_STALLS:-0}" = 1 ] && [ -n "$NCU" ]; then
   for k in ${NCU_STALL_KERNELS:-hopper-simple $STUDY}; do
-    case "$k" in hopper-simple | hopper) re="sparse_attention_hopper_kernel" ;; *) re="sparse_attention_hopper_${k#hopper-}" ;; esac
+    kre="${k#hopper-}"
+    case "$k" in hopper-simple | hopper) re="sparse_attention_hopper_kernel" ;; *) re="sparse_attention_hopper_${kre//-/_}_kernel" ;; esac
     step "stalls-$k" 60 30 "$NCU" --clock-control none -k "regex:$re" -c 1 --section WarpStateStats \
       --section SourceCounters --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
       --page raw --csv "$BIN/bench_attention_gpu" --device cuda --shapes wan14b-720p --densities 0.30 --kernels "$k" \
