@@ -1,5 +1,6 @@
 // Batched Lloyd k-means: assignment on tensor cores, stable radix sort of (problem, label), and a
 // deterministic segmented-mean centroid update. See svg2k/kmeans.h.
+#include <algorithm>
 #include <cstdlib>
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_scan.cuh>
@@ -19,11 +20,20 @@ namespace {
 
 template <int D>
 __global__ void prepare_centroids_kernel(const float* __restrict__ centroids, __nv_bfloat16* __restrict__ out,
-                                         float* __restrict__ norms, long long count) {
+                                         float* __restrict__ norms, int clusters, int norm_stride,
+                                         long long count) {
   constexpr int kPerLane = D / 32;
-  const long long centroid = (static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  // One warp per padded centroid slot (n, c < norm_stride); slots past C get a +inf norm.
+  const long long slot = (static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
   const int lane = threadIdx.x % 32;
-  if (centroid >= count) return;
+  if (slot >= count) return;
+  const long long n = slot / norm_stride;
+  const int c = static_cast<int>(slot - n * norm_stride);
+  if (c >= clusters) {
+    if (lane == 0) norms[slot] = __int_as_float(0x7f800000);
+    return;
+  }
+  const long long centroid = n * clusters + c;
   float sq = 0.f;
 #pragma unroll
   for (int e = 0; e < kPerLane; ++e) {
@@ -35,7 +45,7 @@ __global__ void prepare_centroids_kernel(const float* __restrict__ centroids, __
   }
 #pragma unroll
   for (int off = 16; off > 0; off >>= 1) sq += __shfl_xor_sync(0xffffffffu, sq, off);
-  if (lane == 0) norms[centroid] = sq;
+  if (lane == 0) norms[slot] = sq;
 }
 
 // ---- assignment -------------------------------------------------------------------------------
@@ -45,7 +55,8 @@ struct AssignParams {
   int tokens;
   int clusters;
   const __nv_bfloat16* centroids;  // [N, C, D] bf16
-  const float* norms;              // [N, C]
+  const float* norms;              // [N, norm_stride], +inf past C
+  int norm_stride;                 // C rounded up to 128 (padded so tiles load whole)
   int* labels;                     // [N, S]
   // Sort inputs (null when only labels are wanted).
   unsigned* sort_keys;  // [N, S]: n * C + label
@@ -82,7 +93,7 @@ __global__ void __launch_bounds__(256, 1) kmeans_assign_kernel(const AssignParam
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
   const int C = p.clusters, S = p.tokens;
   const __nv_bfloat16* cent = p.centroids + static_cast<long long>(n) * C * D;
-  const float* norms = p.norms + static_cast<long long>(n) * C;
+  const float* norms = p.norms + static_cast<long long>(n) * p.norm_stride;
   const int num_tiles = ceil_div(C, T::kCentroids);
 
   for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
@@ -252,7 +263,7 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   const int tid = threadIdx.x, wg = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
   const int C = p.clusters, S = p.tokens;
   const __nv_bfloat16* cent = p.centroids + static_cast<long long>(n) * C * D;
-  const float* norms = p.norms + static_cast<long long>(n) * C;
+  const float* norms = p.norms + static_cast<long long>(n) * p.norm_stride;
   const int num_tiles = ceil_div(C, T::kCentroids);
 
   for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
@@ -355,6 +366,198 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
 #endif  // SVG2K_HOPPER_ENABLED
 }
 
+// ---- assignment on Hopper, persistent and pipelined ---------------------------------------------
+
+}  // namespace
+
+template <int D>
+struct AssignPersistentTile {
+  static constexpr int kRows = 128;       // one row block: two warpgroups x 64 tokens
+  static constexpr int kCentroids = 128;  // per pipeline stage (the wgmma N)
+  static constexpr int kStages = 4;       // centroid ring: tiles g+1 and g+2 land while g is used
+  static constexpr int kChunks = D / 8;
+  static constexpr int kPanelBytes = 128 * 128;
+  static constexpr int kPointBytes = kRows * D * 2;
+  static constexpr int kCentroidBytes = kCentroids * D * 2;
+  static constexpr int kSmemBytes =
+      1024 + 2 * kPointBytes + kStages * kCentroidBytes + kStages * kCentroids * 4;
+};
+
+namespace {
+
+// Row blocks (128 tokens of one problem) are dealt to a fixed grid in contiguous runs, so a block
+// streams "row block b, centroid tile t" as one flat sequence g = b * T + t through a 4-stage ring:
+// the next row block's tokens load into the other point buffer while the current one is in use, and
+// no block waits for its first tokens after the first. Each warpgroup keeps two accumulators and
+// issues the products of tile g + 1 before its argmin epilogue of tile g, so the tensor cores work
+// through the epilogue. Same distances, same k order and ties as kmeans_assign_hopper_kernel.
+template <int D>
+__global__ void __launch_bounds__(256, 1)
+    kmeans_assign_persistent_kernel(const AssignParams p, int row_blocks_per_problem, int total_row_blocks,
+                                    int per_block) {
+#if SVG2K_HOPPER_ENABLED
+  using T = AssignPersistentTile<D>;
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
+                                                         ~std::uintptr_t(1023));
+  const std::uint32_t s_points = smem_addr(smem);
+  const std::uint32_t s_cent = s_points + 2 * T::kPointBytes;
+  const std::uint32_t s_norm_addr = s_cent + T::kStages * T::kCentroidBytes;
+  const float* s_norm =
+      reinterpret_cast<const float*>(smem + 2 * T::kPointBytes + T::kStages * T::kCentroidBytes);
+
+  const int tid = threadIdx.x, wg = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
+  const int C = p.clusters, S = p.tokens;
+  const int tiles = ceil_div(C, T::kCentroids);
+  const int first_rb = blockIdx.x * per_block;
+  if (first_rb >= total_row_blocks) return;
+  const int blocks_here = min(per_block, total_row_blocks - first_rb);
+  const int G = blocks_here * tiles;
+
+  // Issues the copies of flat tile g: its centroid tile (and norms) into stage g % kStages and, at
+  // the first tile of a row block, that row block's tokens into point buffer (row block & 1).
+  auto load = [&](int g) {
+    if (g >= G) return;
+    const int b = g / tiles, t = g - b * tiles;
+    const int rb = first_rb + b;
+    const int n = rb / row_blocks_per_problem;
+    const int stage = g % T::kStages;
+    if (t == 0) {
+      const int row0 = (rb - n * row_blocks_per_problem) * T::kRows;
+      const std::uint32_t dst = s_points + (b & 1) * T::kPointBytes;
+      for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
+        const int r = q / T::kChunks, c = q % T::kChunks;
+        const int s = row0 + r;
+        const bool valid = s < S;
+        cp_async_16(dst + swizzled_offset<T::kRows>(r, c), token_row(p.x, n, valid ? s : 0) + c * 8, valid);
+      }
+    }
+    const __nv_bfloat16* cent = p.centroids + static_cast<long long>(n) * C * D;
+    for (int q = tid; q < T::kCentroids * T::kChunks; q += blockDim.x) {
+      const int r = q / T::kChunks, c = q % T::kChunks;
+      const int ci = t * T::kCentroids + r;
+      const bool valid = ci < C;
+      cp_async_16(s_cent + stage * T::kCentroidBytes + swizzled_offset<T::kCentroids>(r, c),
+                  cent + static_cast<long long>(valid ? ci : 0) * D + c * 8, valid);
+    }
+    if (tid < T::kCentroids / 4) {  // the norms are padded with +inf to whole tiles
+      cp_async_16(s_norm_addr + (stage * T::kCentroids + tid * 4) * 4,
+                  p.norms + static_cast<long long>(n) * p.norm_stride + t * T::kCentroids + tid * 4, true);
+    }
+  };
+  auto issue = [&](int g, float(&acc)[64]) {
+    const int b = g / tiles;
+    const std::uint32_t a_rows = s_points + (b & 1) * T::kPointBytes + wg * 64 * 128;
+    const std::uint32_t b_rows = s_cent + (g % T::kStages) * T::kCentroidBytes;
+    wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
+      const std::uint64_t da = make_smem_desc_sw128(a_rows + koff, 16, 1024);
+      const std::uint64_t db = make_smem_desc_sw128(b_rows + koff, 16, 1024);
+      if (kk == 0) {
+        wgmma_m64n128k16_ss_first(acc, da, db);
+      } else {
+        wgmma_m64n128k16_ss(acc, da, db, 1);
+      }
+    }
+    wgmma_commit();
+  };
+
+  float best[2] = {__int_as_float(0x7f800000), __int_as_float(0x7f800000)};
+  int best_index[2] = {0, 0};
+  auto epilogue = [&](int g, float(&acc)[64]) {
+    const int b = g / tiles, t = g - b * tiles;
+    const float* sn = s_norm + (g % T::kStages) * T::kCentroids;
+#pragma unroll
+    for (int j = 0; j < 16; ++j) {
+#pragma unroll
+      for (int e2 = 0; e2 < 2; ++e2) {
+        const int col = j * 8 + 2 * (lane & 3) + e2;
+        const float cn = sn[col];
+        const int ci = t * T::kCentroids + col;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], cn);
+          if (d < best[h]) {
+            best[h] = d;
+            best_index[h] = ci;
+          }
+        }
+      }
+    }
+    if (t != tiles - 1) return;
+    // Last tile of the row block: the four lanes of a row agree, ties to the lower index.
+    const int rb = first_rb + b;
+    const int n = rb / row_blocks_per_problem;
+    const int row0 = (rb - n * row_blocks_per_problem) * T::kRows;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float d = best[h];
+      int idx = best_index[h];
+#pragma unroll
+      for (int off = 1; off <= 2; off <<= 1) {
+        const float od = __shfl_xor_sync(0xffffffffu, d, off);
+        const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
+        if (od < d || (od == d && oi < idx)) {
+          d = od;
+          idx = oi;
+        }
+      }
+      const int s = row0 + wg * 64 + warp * 16 + (lane >> 2) + h * 8;
+      if ((lane & 3) == 0 && s < S) {
+        const long long i = static_cast<long long>(n) * S + s;
+        if (p.labels) p.labels[i] = idx;
+        if (p.sort_keys) {
+          p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
+          p.sort_values[i] = s;
+          atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
+        }
+      }
+      best[h] = __int_as_float(0x7f800000);
+      best_index[h] = 0;
+    }
+  };
+
+  // Group accounting: the prologue commits tiles 0..2 and iteration g commits tile g + 3, so at the
+  // top of iteration g "all but the newest group" means tiles 0..g+1 have landed.
+  load(0);
+  cp_async_commit();
+  load(1);
+  cp_async_commit();
+  load(2);
+  cp_async_commit();
+  cp_async_wait<2>();
+  fence_proxy_async_shared();  // cp.async wrote through the generic proxy; wgmma reads through the async one
+  __syncthreads();
+  float acc0[64], acc1[64];
+  issue(0, acc0);
+  wgmma_wait<0>();
+  fence_registers(acc0);
+  // One step: tile g + 1's products go out before tile g's epilogue and are waited for at its end,
+  // so no product is in flight across the loop's back edge (ptxas would serialize them). The barrier
+  // also means every warpgroup finished tile g - 1 (products and epilogue), so its stage and, three
+  // tiles on, a point buffer two row blocks old (tiles >= 3 per row block, see the launch) may be
+  // overwritten.
+  auto step = [&](int g, float(&cur)[64], float(&next)[64]) {
+    cp_async_wait<1>();
+    fence_proxy_async_shared();
+    __syncthreads();
+    // Past the end the last tile is multiplied again (never read): the same wgmma stream on every path.
+    issue(min(g + 1, G - 1), next);
+    load(g + 3);
+    cp_async_commit();
+    if (g < G) epilogue(g, cur);
+    wgmma_wait<0>();
+    fence_registers(next);
+  };
+  for (int g = 0; g < G; g += 2) {
+    step(g, acc0, acc1);
+    step(g + 1, acc1, acc0);
+  }
+#endif  // SVG2K_HOPPER_ENABLED
+}
+
 // ---- centroid update --------------------------------------------------------------------------
 
 struct UpdateParams {
@@ -366,7 +569,8 @@ struct UpdateParams {
   const int* global_offsets;  // [N * C] exclusive scan of sizes over all problems
   float* centroids;           // [N, C, D]
   __nv_bfloat16* centroids_bf16;
-  float* norms;
+  float* norms;  // [N, norm_stride]
+  int norm_stride;
   int* offsets;          // [N, C] out: offsets within the problem
   bool write_centroids;  // false: only the offsets (a zero-iteration call)
 };
@@ -443,7 +647,7 @@ __global__ void __launch_bounds__(256) kmeans_update_kernel(const UpdateParams p
     float total = 0.f;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) total += norm_partial[w];
-    p.norms[cluster] = total;
+    p.norms[n * static_cast<long long>(p.norm_stride) + (cluster - static_cast<long long>(n) * C)] = total;
   }
 }
 
@@ -464,6 +668,11 @@ struct KMeansWorkspace {
   std::size_t total = 0;
 };
 
+// Norms are stored [N, C rounded up to 128], padded with +inf, so assignment tiles load whole.
+int norm_stride(const KMeansShape& s) {
+  return ceil_div(s.clusters, 128) * 128;
+}
+
 int sort_end_bit(const KMeansShape& s) {
   const unsigned long long max_key = static_cast<unsigned long long>(s.problems) * s.clusters - 1;
   int bits = 1;
@@ -482,7 +691,7 @@ KMeansWorkspace carve(const KMeansShape& s, void* base) {
                                 static_cast<int*>(nullptr), static_cast<int>(cells));
   WorkspaceCarver c(base);
   w.centroids_bf16 = c.take<__nv_bfloat16>(cells * s.dim);
-  w.norms = c.take<float>(cells);
+  w.norms = c.take<float>(static_cast<std::size_t>(s.problems) * norm_stride(s));
   w.keys_in = c.take<unsigned>(items);
   w.keys_out = c.take<unsigned>(items);
   w.values_in = c.take<int>(items);
@@ -495,17 +704,51 @@ KMeansWorkspace carve(const KMeansShape& s, void* base) {
 }
 
 Status prepare(const KMeansShape& s, const float* centroids, const KMeansWorkspace& w, cudaStream_t stream) {
-  const long long count = static_cast<long long>(s.problems) * s.clusters;
+  const int stride = norm_stride(s);
+  const long long count = static_cast<long long>(s.problems) * stride;
   const int threads = 256;
   const long long blocks = (count * 32 + threads - 1) / threads;
   if (s.dim == 128) {
-    prepare_centroids_kernel<128>
-        <<<static_cast<unsigned>(blocks), threads, 0, stream>>>(centroids, w.centroids_bf16, w.norms, count);
+    prepare_centroids_kernel<128><<<static_cast<unsigned>(blocks), threads, 0, stream>>>(
+        centroids, w.centroids_bf16, w.norms, s.clusters, stride, count);
   } else {
-    prepare_centroids_kernel<64>
-        <<<static_cast<unsigned>(blocks), threads, 0, stream>>>(centroids, w.centroids_bf16, w.norms, count);
+    prepare_centroids_kernel<64><<<static_cast<unsigned>(blocks), threads, 0, stream>>>(
+        centroids, w.centroids_bf16, w.norms, s.clusters, stride, count);
   }
   return launch_status("kmeans prepare_centroids launch");
+}
+
+int multiprocessor_count() {
+  int device = 0, sms = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms < 1)
+    return 1;
+  return sms;
+}
+
+// One block per SM, each taking a contiguous run of row blocks. With fewer than three centroid
+// tiles a point buffer could be refilled while still in use, so then every block takes one row block.
+Status assign_persistent(const KMeansShape& s, const AssignParams& p, cudaStream_t stream) {
+  const int row_blocks = ceil_div(s.tokens, 128);
+  const long long total = static_cast<long long>(row_blocks) * s.problems;
+  const int tiles = ceil_div(s.clusters, 128);
+  const long long grid_wanted = tiles >= 3 ? std::min<long long>(total, multiprocessor_count()) : total;
+  const int per_block = static_cast<int>((total + grid_wanted - 1) / grid_wanted);
+  const int grid = static_cast<int>((total + per_block - 1) / per_block);
+  if (s.dim == 128) {
+    constexpr int smem = AssignPersistentTile<128>::kSmemBytes;
+    SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kmeans_assign_persistent_kernel<128>, smem,
+                                              "cudaFuncSetAttribute(kmeans_assign_persistent)"));
+    kmeans_assign_persistent_kernel<128>
+        <<<grid, 256, smem, stream>>>(p, row_blocks, static_cast<int>(total), per_block);
+  } else {
+    constexpr int smem = AssignPersistentTile<64>::kSmemBytes;
+    SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kmeans_assign_persistent_kernel<64>, smem,
+                                              "cudaFuncSetAttribute(kmeans_assign_persistent)"));
+    kmeans_assign_persistent_kernel<64>
+        <<<grid, 256, smem, stream>>>(p, row_blocks, static_cast<int>(total), per_block);
+  }
+  return launch_status("kmeans_assign (Hopper, persistent) launch");
 }
 
 Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w, int* labels,
@@ -515,14 +758,20 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  s.clusters,
                  w.centroids_bf16,
                  w.norms,
+                 norm_stride(s),
                  labels,
                  sort_inputs ? w.keys_in : nullptr,
                  sort_inputs ? w.values_in : nullptr,
                  sizes};
-  // SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too (developer switch).
+  // Developer switches: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too,
+  // SVG2K_KMEANS_ASSIGN=wgmma-block the one-row-block-per-block wgmma kernel (the persistent one's
+  // predecessor, kept for A/B runs).
   const char* choice = std::getenv("SVG2K_KMEANS_ASSIGN");
   const std::string variant = choice ? choice : "";
-  if (current_device_arch() == 90 && variant != "mma") {
+  if (current_device_arch() == 90 && variant != "mma" && variant != "wgmma-block") {
+    return assign_persistent(s, p, stream);
+  }
+  if (current_device_arch() == 90 && variant == "wgmma-block") {
     const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
     if (s.dim == 128) {
       constexpr int smem = AssignHopperTile<128>::kSmemBytes;
@@ -605,8 +854,8 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
         call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, b.sizes, w.global_offsets,
                                                   static_cast<int>(cells), stream),
                     "kmeans offsets scan"));
-    UpdateParams up{x,           s.tokens,         s.clusters, b.permutation, b.sizes,       w.global_offsets,
-                    b.centroids, w.centroids_bf16, w.norms,    b.offsets,     iterations > 0};
+    UpdateParams up{x,           s.tokens,         s.clusters, b.permutation,  b.sizes,   w.global_offsets,
+                    b.centroids, w.centroids_bf16, w.norms,    norm_stride(s), b.offsets, iterations > 0};
     if (s.dim == 128) {
       kmeans_update_kernel<128><<<static_cast<unsigned>(cells), 256, 0, stream>>>(up);
     } else {

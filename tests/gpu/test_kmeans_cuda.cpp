@@ -1,0 +1,210 @@
+// GPU tests of the batched k-means kernels (svg2k/kmeans.h) on odd shapes: the persistent wgmma
+// assignment against its one-row-block-per-block predecessor (bit for bit: same products, same k
+// order, same ties) and the LibTorch reference, and whole Lloyd runs against the invariants a
+// caller relies on (sizes count the labels, the permutation is the stable argsort, offsets are the
+// exclusive prefix, centroids are the label means, empty clusters keep theirs, deterministic).
+// Fresh random inputs each run (seed printed; SVG2_TEST_SEED reproduces). Skips without a GPU.
+#include <gtest/gtest.h>
+
+#include "svg2/build_config.h"
+
+#if SVG2_CUDA_BACKEND
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/bincount.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/randn.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention/kmeans.h"
+#include "attention/permutation.h"
+#include "svg2k/kmeans.h"
+#include "svg2k/status.h"
+
+namespace svg2::attention {
+namespace {
+
+const at::Device kCuda(at::kCUDA, 0);
+
+#define SKIP_WITHOUT_GPU()                                                                                 \
+  do {                                                                                                     \
+    if (svg2k::device_count() == 0) GTEST_SKIP() << "no CUDA device visible: GPU tests need one";          \
+    if (svg2k::current_device_arch() < 80)                                                                 \
+      GTEST_SKIP() << "CUDA device is sm_" << svg2k::current_device_arch() << ": the kernels need sm_80+"; \
+  } while (0)
+
+std::uint64_t seed_for(const char* test) {
+  std::uint64_t seed = std::random_device{}();
+  if (const char* env = std::getenv("SVG2_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
+  std::printf("[%s] seed %llu\n", test, static_cast<unsigned long long>(seed));
+  return seed;
+}
+
+// Sets SVG2K_KMEANS_ASSIGN for one scope ("" = the default kernel), restoring the caller's value.
+struct AssignVariant {
+  std::string saved;
+  bool had = false;
+  explicit AssignVariant(const char* variant) {
+    if (const char* v = std::getenv("SVG2K_KMEANS_ASSIGN")) {
+      had = true;
+      saved = v;
+    }
+    setenv("SVG2K_KMEANS_ASSIGN", variant, 1);
+  }
+  ~AssignVariant() {
+    if (had) {
+      setenv("SVG2K_KMEANS_ASSIGN", saved.c_str(), 1);
+    } else {
+      unsetenv("SVG2K_KMEANS_ASSIGN");
+    }
+  }
+};
+
+struct Shape {
+  std::int64_t problems, tokens, dim, clusters;
+};
+
+// Token counts that are no multiple of any tile, C = 1, C > S, a single token, centroid tile
+// counts 1 to 8, and enough row blocks (3 x 10,000 tokens) that persistent blocks take several
+// row blocks across problem boundaries.
+const std::vector<Shape> kShapes = {{3, 10000, 128, 300}, {2, 4099, 64, 1000}, {5, 257, 128, 1},
+                                    {2, 100, 64, 150},    {1, 1, 128, 7},      {7, 3001, 128, 513},
+                                    {4, 2333, 64, 385}};
+
+svg2k::KMeansShape kshape(const Shape& c) {
+  return {static_cast<int>(c.problems), static_cast<int>(c.tokens), static_cast<int>(c.dim),
+          static_cast<int>(c.clusters)};
+}
+
+svg2k::TokenView tokens_of(const at::Tensor& x) {
+  return svg2k::contiguous_tokens(static_cast<const void*>(x.data_ptr()), static_cast<int>(x.size(1)),
+                                  static_cast<int>(x.size(2)));
+}
+
+at::Tensor workspace_for(const Shape& c) {
+  return at::empty({static_cast<std::int64_t>(svg2k::kmeans_workspace_bytes(kshape(c)))},
+                   at::TensorOptions().dtype(at::kByte).device(kCuda));
+}
+
+at::Tensor assign_labels(const Shape& c, const at::Tensor& x, const at::Tensor& centroids) {
+  at::Tensor ws = workspace_for(c);
+  at::Tensor labels = at::full({c.problems, c.tokens}, -1, at::TensorOptions().dtype(at::kInt).device(kCuda));
+  const svg2k::Status st =
+      svg2k::kmeans_assign_only(kshape(c), tokens_of(x), centroids.data_ptr<float>(), labels.data_ptr<int>(),
+                                ws.data_ptr(), ws.numel(), c10::cuda::getCurrentCUDAStream().stream());
+  EXPECT_TRUE(st.ok()) << st.what;
+  return labels.to(at::kLong);
+}
+
+TEST(GpuKMeansAssign, PersistentKernelMatchesReferenceAndRowBlockKernel) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_for("assign-persistent"));
+  const bool hopper = svg2k::current_device_arch() == 90;
+  for (const Shape& c : kShapes) {
+    SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
+                                    << c.clusters);
+    const at::Tensor x = at::randn({c.problems, c.tokens, c.dim}, gen).to(kCuda, at::kBFloat16);
+    // bf16-representable centroids: the kernel multiplies bf16 copies, the reference the fp32 values.
+    const at::Tensor centroids =
+        at::randn({c.problems, c.clusters, c.dim}, gen).to(at::kBFloat16).to(kCuda, at::kFloat).contiguous();
+    const at::Tensor mine = assign_labels(c, x, centroids);
+    ASSERT_TRUE((mine >= 0).all().item<bool>() && (mine < c.clusters).all().item<bool>());
+
+    // Against the fp32 reference: disagreements only on near-ties (bf16 centroids, summation order).
+    const at::Tensor ref = kmeans_assign(x, centroids);
+    const at::Tensor differ = mine != ref;
+    EXPECT_LE(differ.to(at::kDouble).mean().item<double>(), 0.01);
+    if (differ.any().item<bool>()) {
+      const at::Tensor xf = x.to(at::kFloat);
+      const auto dist = [&](const at::Tensor& l) {
+        return (xf - centroids.gather(1, l.unsqueeze(-1).expand({c.problems, c.tokens, c.dim})))
+            .pow(2)
+            .sum(-1);
+      };
+      const at::Tensor gap = (dist(mine) - dist(ref)).abs() / dist(ref).clamp_min(1e-6);
+      EXPECT_LE(gap.masked_select(differ).max().item<double>(), 1e-3);
+    }
+    if (hopper) {
+      // Same wgmma products in the same order as the row-block kernel: identical labels.
+      AssignVariant old("wgmma-block");
+      EXPECT_TRUE(mine.equal(assign_labels(c, x, centroids)));
+    }
+  }
+}
+
+struct RunResult {
+  at::Tensor centroids, labels, sizes, offsets, permutation;
+};
+
+RunResult run_kmeans(const Shape& c, const at::Tensor& x, const at::Tensor& init, int iterations) {
+  const auto ints = at::TensorOptions().dtype(at::kInt).device(kCuda);
+  RunResult r{init.clone(), at::full({c.problems, c.tokens}, -1, ints),
+              at::full({c.problems, c.clusters}, -1, ints), at::full({c.problems, c.clusters}, -1, ints),
+              at::full({c.problems, c.tokens}, -1, ints)};
+  at::Tensor ws = workspace_for(c);
+  const svg2k::KMeansBuffers b{r.centroids.data_ptr<float>(), r.labels.data_ptr<int>(),
+                               r.sizes.data_ptr<int>(), r.offsets.data_ptr<int>(),
+                               r.permutation.data_ptr<int>()};
+  const svg2k::Status st = svg2k::kmeans_run(kshape(c), tokens_of(x), iterations, b, ws.data_ptr(),
+                                             ws.numel(), c10::cuda::getCurrentCUDAStream().stream());
+  EXPECT_TRUE(st.ok()) << st.what;
+  return r;
+}
+
+TEST(GpuKMeansRun, OddShapesKeepTheInvariantsAndEmptyClustersKeepTheirCentroids) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_for("kmeans-run-odd"));
+  const bool hopper = svg2k::current_device_arch() == 90;
+  for (const Shape& c : kShapes) {
+    SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
+                                    << c.clusters);
+    const at::Tensor x = at::randn({c.problems, c.tokens, c.dim}, gen).to(kCuda, at::kBFloat16);
+    at::Tensor init = at::randn({c.problems, c.clusters, c.dim}, gen).to(kCuda).contiguous();
+    // The last centroid of every problem sits far away: it never wins a token, so it stays empty.
+    if (c.clusters > 1) init.select(1, c.clusters - 1).fill_(1000.f);
+    const RunResult r = run_kmeans(c, x, init, 2);
+    const at::Tensor labels = r.labels.to(at::kLong), sizes = r.sizes.to(at::kLong);
+    for (std::int64_t n = 0; n < c.problems; ++n)
+      EXPECT_TRUE(sizes[n].equal(at::bincount(labels[n], {}, c.clusters))) << "problem " << n;
+    EXPECT_TRUE(r.permutation.to(at::kLong).equal(cluster_permutation(labels)));
+    EXPECT_TRUE(r.offsets.to(at::kLong).equal(cluster_offsets(sizes).narrow(1, 0, c.clusters)));
+    const KMeansUpdate means = kmeans_update(x, labels, r.centroids);
+    EXPECT_LE((r.centroids - means.centroids).abs().max().item<double>(), 1e-5);
+    if (c.clusters > 1) {
+      EXPECT_TRUE((sizes.select(1, c.clusters - 1) == 0).all().item<bool>());
+      EXPECT_TRUE(r.centroids.select(1, c.clusters - 1).equal(init.select(1, c.clusters - 1)));
+    }
+    // Deterministic, and bit-identical to the run with the row-block assignment kernel.
+    const RunResult again = run_kmeans(c, x, init, 2);
+    EXPECT_TRUE(again.centroids.equal(r.centroids));
+    EXPECT_TRUE(again.permutation.equal(r.permutation));
+    if (hopper) {
+      AssignVariant old("wgmma-block");
+      const RunResult before = run_kmeans(c, x, init, 2);
+      EXPECT_TRUE(before.centroids.equal(r.centroids));
+      EXPECT_TRUE(before.labels.equal(r.labels));
+      EXPECT_TRUE(before.permutation.equal(r.permutation));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace svg2::attention
+
+#else
+
+TEST(GpuKMeansAssign, BuiltWithoutCudaBackend) {
+  GTEST_SKIP() << "built without the CUDA backend (SVG2_WITH_CUDA off or no nvcc)";
+}
+
+#endif  // SVG2_CUDA_BACKEND
