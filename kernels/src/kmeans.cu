@@ -558,6 +558,98 @@ __global__ void __launch_bounds__(256, 1)
 #endif  // SVG2K_HOPPER_ENABLED
 }
 
+// ---- stable counting sort of the labels -------------------------------------------------------
+//
+// The permutation is the stable argsort of each problem's labels. Labels are < 4096, so instead of
+// a radix sort over (problem, label) keys: a histogram per chunk of 2048 tokens, an exclusive scan
+// over the chunks of every (problem, cluster), and a scatter in which each token's place is its
+// cluster's offset + the counts of earlier chunks, of earlier warps in its chunk, of its warp's
+// earlier rounds and of lower lanes with the same label (__match_any_sync). Integers only, so
+// deterministic; one writer per position.
+
+constexpr int kSortChunk = 2048;
+constexpr int kSortThreads = 256;
+constexpr int kSortWarps = kSortThreads / 32;
+constexpr int kSortPerWarp = kSortChunk / kSortWarps;  // 256 tokens, 8 rounds of 32
+
+// hist[n][k][c] = tokens of chunk k of problem n with label c.
+__global__ void __launch_bounds__(kSortThreads)
+    chunk_histogram_kernel(const int* __restrict__ labels, int tokens, int clusters, int chunks, int* hist) {
+  extern __shared__ int counts[];
+  const int k = blockIdx.x, n = blockIdx.y;
+  for (int c = threadIdx.x; c < clusters; c += kSortThreads) counts[c] = 0;
+  __syncthreads();
+  const int begin = k * kSortChunk, end = min(tokens, begin + kSortChunk);
+  const int* lab = labels + static_cast<long long>(n) * tokens;
+  for (int s = begin + threadIdx.x; s < end; s += kSortThreads) atomicAdd(&counts[lab[s]], 1);
+  __syncthreads();
+  int* out = hist + (static_cast<long long>(n) * chunks + k) * clusters;
+  for (int c = threadIdx.x; c < clusters; c += kSortThreads) out[c] = counts[c];
+}
+
+// In place: hist[n][k][c] becomes the first position (within problem n) of chunk k's tokens of
+// cluster c: the cluster's offset plus the counts of chunks 0..k-1. One thread per (problem, cluster).
+__global__ void chunk_scan_kernel(int* hist, const int* __restrict__ global_offsets, int tokens, int clusters,
+                                  int chunks, long long cells) {
+  const long long cell = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (cell >= cells) return;
+  const int n = static_cast<int>(cell / clusters),
+            c = static_cast<int>(cell - static_cast<long long>(n) * clusters);
+  int run = global_offsets[cell] - n * tokens;
+  int* col = hist + static_cast<long long>(n) * chunks * clusters + c;
+  for (int k = 0; k < chunks; ++k) {
+    const int v = col[static_cast<long long>(k) * clusters];
+    col[static_cast<long long>(k) * clusters] = run;
+    run += v;
+  }
+}
+
+// One block per (chunk, problem); warp w owns tokens [w * 256, (w + 1) * 256) of the chunk.
+__global__ void __launch_bounds__(kSortThreads)
+    chunk_scatter_kernel(const int* __restrict__ labels, int tokens, int clusters, int chunks,
+                         const int* __restrict__ chunk_base, int* __restrict__ permutation) {
+  extern __shared__ unsigned short warp_counts[];  // [kSortWarps][clusters], < 2048 each
+  const int k = blockIdx.x, n = blockIdx.y;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  for (int i = threadIdx.x; i < kSortWarps * clusters; i += kSortThreads) warp_counts[i] = 0;
+  __syncthreads();
+  const int* lab = labels + static_cast<long long>(n) * tokens;
+  const int first = k * kSortChunk + warp * kSortPerWarp;
+  const int end = min(tokens, k * kSortChunk + kSortChunk);
+  unsigned short* mine = warp_counts + warp * clusters;
+  const unsigned lower_lanes = (1u << lane) - 1u;
+  // Count this warp's labels (the lowest lane of each label group adds the group's size).
+  for (int r = 0; r < kSortPerWarp; r += 32) {
+    const int s = first + r + lane;
+    const int label = s < end ? lab[s] : -1;
+    const unsigned group = __match_any_sync(0xffffffffu, label);
+    if (label >= 0 && (group & lower_lanes) == 0) mine[label] += static_cast<unsigned short>(__popc(group));
+    __syncwarp();
+  }
+  __syncthreads();
+  // Exclusive prefix over the warps, per cluster.
+  for (int c = threadIdx.x; c < clusters; c += kSortThreads) {
+    unsigned short run = 0;
+    for (int w = 0; w < kSortWarps; ++w) {
+      const unsigned short v = warp_counts[w * clusters + c];
+      warp_counts[w * clusters + c] = run;
+      run = static_cast<unsigned short>(run + v);
+    }
+  }
+  __syncthreads();
+  const int* base = chunk_base + (static_cast<long long>(n) * chunks + k) * clusters;
+  int* perm = permutation + static_cast<long long>(n) * tokens;
+  for (int r = 0; r < kSortPerWarp; r += 32) {
+    const int s = first + r + lane;
+    const int label = s < end ? lab[s] : -1;
+    const unsigned group = __match_any_sync(0xffffffffu, label);
+    if (label >= 0) perm[base[label] + mine[label] + __popc(group & lower_lanes)] = s;
+    __syncwarp();
+    if (label >= 0 && (group & lower_lanes) == 0) mine[label] += static_cast<unsigned short>(__popc(group));
+    __syncwarp();
+  }
+}
+
 // ---- centroid update --------------------------------------------------------------------------
 
 struct UpdateParams {
@@ -665,8 +757,19 @@ struct KMeansWorkspace {
   std::size_t sort_temp_bytes = 0;
   void* scan_temp = nullptr;
   std::size_t scan_temp_bytes = 0;
+  int* chunk_hist = nullptr;  // [N, chunks, C] for the counting sort (null when it does not fit)
   std::size_t total = 0;
 };
+
+int sort_chunks(const KMeansShape& s) {
+  return ceil_div(s.tokens, kSortChunk);
+}
+
+// The counting sort's per-chunk histograms are kept when they are no larger than two ints per token
+// (every Wan / HunyuanVideo shape at the reference's cluster counts); otherwise the radix sort runs.
+bool counting_sort_fits(const KMeansShape& s) {
+  return static_cast<long long>(sort_chunks(s)) * s.clusters <= 2LL * s.tokens;
+}
 
 // Norms are stored [N, C rounded up to 128], padded with +inf, so assignment tiles load whole.
 int norm_stride(const KMeansShape& s) {
@@ -699,6 +802,8 @@ KMeansWorkspace carve(const KMeansShape& s, void* base) {
   w.labels = c.take<int>(items);
   w.sort_temp = c.take_bytes(w.sort_temp_bytes);
   w.scan_temp = c.take_bytes(w.scan_temp_bytes);
+  if (counting_sort_fits(s))
+    w.chunk_hist = c.take<int>(static_cast<std::size_t>(s.problems) * sort_chunks(s) * s.clusters);
   w.total = c.size();
   return w;
 }
@@ -801,6 +906,31 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
   return launch_status("kmeans_assign launch");
 }
 
+// Offsets scan, chunk histograms, their scan and the stable scatter (see chunk_scatter_kernel).
+Status counting_sort(const KMeansShape& s, const int* labels, const int* sizes, const KMeansWorkspace& w,
+                     int* permutation, cudaStream_t stream) {
+  const long long cells = static_cast<long long>(s.problems) * s.clusters;
+  std::size_t scan_bytes = w.scan_temp_bytes;
+  SVG2K_RETURN_IF_ERROR(
+      call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, sizes, w.global_offsets,
+                                                static_cast<int>(cells), stream),
+                  "kmeans offsets scan"));
+  const int chunks = sort_chunks(s);
+  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(s.problems));
+  chunk_histogram_kernel<<<grid, kSortThreads, s.clusters * sizeof(int), stream>>>(
+      labels, s.tokens, s.clusters, chunks, w.chunk_hist);
+  SVG2K_RETURN_IF_ERROR(launch_status("kmeans chunk_histogram launch"));
+  chunk_scan_kernel<<<static_cast<unsigned>((cells + 255) / 256), 256, 0, stream>>>(
+      w.chunk_hist, w.global_offsets, s.tokens, s.clusters, chunks, cells);
+  SVG2K_RETURN_IF_ERROR(launch_status("kmeans chunk_scan launch"));
+  const int scatter_smem = kSortWarps * s.clusters * static_cast<int>(sizeof(unsigned short));
+  SVG2K_RETURN_IF_ERROR(
+      ensure_dynamic_smem(chunk_scatter_kernel, scatter_smem, "cudaFuncSetAttribute(kmeans chunk_scatter)"));
+  chunk_scatter_kernel<<<grid, kSortThreads, scatter_smem, stream>>>(labels, s.tokens, s.clusters, chunks,
+                                                                     w.chunk_hist, permutation);
+  return launch_status("kmeans chunk_scatter launch");
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -840,20 +970,27 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
   // Zero iterations: one assignment against the given centroids (labels, sizes, permutation), the
   // centroids stay as they are.
   const int passes = iterations > 0 ? iterations : 1;
+  // SVG2K_KMEANS_SORT=radix forces the CUB radix sort of (problem, label) keys (developer switch).
+  const char* sort_choice = std::getenv("SVG2K_KMEANS_SORT");
+  const bool counting = w.chunk_hist != nullptr && !(sort_choice && std::string(sort_choice) == "radix");
   for (int it = 0; it < passes; ++it) {
     SVG2K_RETURN_IF_ERROR(
         call_status(cudaMemsetAsync(b.sizes, 0, cells * sizeof(int), stream), "kmeans memset sizes"));
     SVG2K_RETURN_IF_ERROR(assign(s, x, w, labels, true, b.sizes, stream));
-    std::size_t sort_bytes = w.sort_temp_bytes;
-    SVG2K_RETURN_IF_ERROR(call_status(
-        cub::DeviceRadixSort::SortPairs(w.sort_temp, sort_bytes, w.keys_in, w.keys_out, w.values_in,
-                                        b.permutation, static_cast<int>(items), 0, sort_end_bit(s), stream),
-        "kmeans radix sort"));
-    std::size_t scan_bytes = w.scan_temp_bytes;
-    SVG2K_RETURN_IF_ERROR(
-        call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, b.sizes, w.global_offsets,
-                                                  static_cast<int>(cells), stream),
-                    "kmeans offsets scan"));
+    if (counting) {
+      SVG2K_RETURN_IF_ERROR(counting_sort(s, labels, b.sizes, w, b.permutation, stream));
+    } else {
+      std::size_t sort_bytes = w.sort_temp_bytes;
+      SVG2K_RETURN_IF_ERROR(call_status(
+          cub::DeviceRadixSort::SortPairs(w.sort_temp, sort_bytes, w.keys_in, w.keys_out, w.values_in,
+                                          b.permutation, static_cast<int>(items), 0, sort_end_bit(s), stream),
+          "kmeans radix sort"));
+      std::size_t scan_bytes = w.scan_temp_bytes;
+      SVG2K_RETURN_IF_ERROR(
+          call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, b.sizes, w.global_offsets,
+                                                    static_cast<int>(cells), stream),
+                      "kmeans offsets scan"));
+    }
     UpdateParams up{x,           s.tokens,         s.clusters, b.permutation,  b.sizes,   w.global_offsets,
                     b.centroids, w.centroids_bf16, w.norms,    norm_stride(s), b.offsets, iterations > 0};
     if (s.dim == 128) {

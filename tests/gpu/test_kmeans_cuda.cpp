@@ -50,22 +50,23 @@ std::uint64_t seed_for(const char* test) {
   return seed;
 }
 
-// Sets SVG2K_KMEANS_ASSIGN for one scope ("" = the default kernel), restoring the caller's value.
-struct AssignVariant {
-  std::string saved;
+// Sets a developer switch (SVG2K_KMEANS_ASSIGN, SVG2K_KMEANS_SORT) for one scope, restoring the
+// caller's value.
+struct ScopedEnv {
+  std::string name, saved;
   bool had = false;
-  explicit AssignVariant(const char* variant) {
-    if (const char* v = std::getenv("SVG2K_KMEANS_ASSIGN")) {
+  ScopedEnv(const char* key, const char* value) : name(key) {
+    if (const char* v = std::getenv(key)) {
       had = true;
       saved = v;
     }
-    setenv("SVG2K_KMEANS_ASSIGN", variant, 1);
+    setenv(key, value, 1);
   }
-  ~AssignVariant() {
+  ~ScopedEnv() {
     if (had) {
-      setenv("SVG2K_KMEANS_ASSIGN", saved.c_str(), 1);
+      setenv(name.c_str(), saved.c_str(), 1);
     } else {
-      unsetenv("SVG2K_KMEANS_ASSIGN");
+      unsetenv(name.c_str());
     }
   }
 };
@@ -136,7 +137,7 @@ TEST(GpuKMeansAssign, PersistentKernelMatchesReferenceAndRowBlockKernel) {
     }
     if (hopper) {
       // Same wgmma products in the same order as the row-block kernel: identical labels.
-      AssignVariant old("wgmma-block");
+      ScopedEnv old("SVG2K_KMEANS_ASSIGN", "wgmma-block");
       EXPECT_TRUE(mine.equal(assign_labels(c, x, centroids)));
     }
   }
@@ -184,12 +185,20 @@ TEST(GpuKMeansRun, OddShapesKeepTheInvariantsAndEmptyClustersKeepTheirCentroids)
       EXPECT_TRUE((sizes.select(1, c.clusters - 1) == 0).all().item<bool>());
       EXPECT_TRUE(r.centroids.select(1, c.clusters - 1).equal(init.select(1, c.clusters - 1)));
     }
-    // Deterministic, and bit-identical to the run with the row-block assignment kernel.
+    // Deterministic; the counting sort and the radix sort give the same permutation, and the run is
+    // bit-identical to the one with the row-block assignment kernel.
     const RunResult again = run_kmeans(c, x, init, 2);
     EXPECT_TRUE(again.centroids.equal(r.centroids));
     EXPECT_TRUE(again.permutation.equal(r.permutation));
+    {
+      ScopedEnv radix("SVG2K_KMEANS_SORT", "radix");
+      const RunResult sorted = run_kmeans(c, x, init, 2);
+      EXPECT_TRUE(sorted.permutation.equal(r.permutation));
+      EXPECT_TRUE(sorted.offsets.equal(r.offsets));
+      EXPECT_TRUE(sorted.centroids.equal(r.centroids));
+    }
     if (hopper) {
-      AssignVariant old("wgmma-block");
+      ScopedEnv old("SVG2K_KMEANS_ASSIGN", "wgmma-block");
       const RunResult before = run_kmeans(c, x, init, 2);
       EXPECT_TRUE(before.centroids.equal(r.centroids));
       EXPECT_TRUE(before.labels.equal(r.labels));
