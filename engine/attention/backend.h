@@ -15,7 +15,8 @@ namespace svg2::attention {
 class TelemetryRecorder;
 
 // Where in the render this call happens. Caches (k-means centroids) are keyed by
-// (job_id, layer, branch), so CFG branches never share centroids and a new job starts cold.
+// (job_id, layer, branch): each CFG branch keeps its own centroids, a branch without any yet starts
+// warm from another branch's (as the reference's shared cache does), and a new job starts cold.
 struct AttentionContext {
   int layer = 0;
   int num_layers = 1;

@@ -1,7 +1,9 @@
 #pragma once
 // k-means centroids carried from one sparse call to the next (the warm start), keyed by
-// (job, layer, CFG branch): branches never share centroids and a new job starts cold. Not
-// thread-safe; the owning backend locks.
+// (job, layer, CFG branch); a new job starts cold. Each branch keeps its own entry, but a branch
+// that has none yet starts from another branch's (the reference runs both CFG branches through one
+// cache, so only its first branch pays the 50-iteration cold start). Not thread-safe; the owning
+// backend locks.
 #include <ATen/core/Tensor.h>
 
 #include <compare>
@@ -27,6 +29,11 @@ class CentroidCache {
   // The entry for `key` when it matches H heads, QC/KC clusters and D, else nullptr.
   const CachedCentroids* find(const CentroidKey& key, std::int64_t heads, std::int64_t query_clusters,
                               std::int64_t key_clusters, std::int64_t dim) const;
+  // The entry of the lowest other branch of key's job and layer that fits the shape, or nullptr;
+  // *branch (when not null) receives that branch.
+  const CachedCentroids* find_other_branch(const CentroidKey& key, std::int64_t heads,
+                                           std::int64_t query_clusters, std::int64_t key_clusters,
+                                           std::int64_t dim, int* branch = nullptr) const;
   void store(const CentroidKey& key, CachedCentroids centroids);
   // Drops the entries of every other job, so a new job starts cold and memory stays one job's worth.
   void begin_job(std::uint64_t job);

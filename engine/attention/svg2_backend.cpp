@@ -42,7 +42,10 @@ Svg2Backend::Clustering Svg2Backend::cluster(const at::Tensor& q, const at::Tens
   {
     std::lock_guard lock(mutex_);
     cache_.begin_job(ctx.job_id);
-    if (const CachedCentroids* c = cache_.find(key, heads, counts.query, counts.key, dim)) {
+    const CachedCentroids* c = cache_.find(key, heads, counts.query, counts.key, dim);
+    // A branch without centroids of its own starts from another branch's, as in the reference.
+    if (c == nullptr) c = cache_.find_other_branch(key, heads, counts.query, counts.key, dim);
+    if (c != nullptr) {
       q_init = c->query.to(q.device());
       k_init = c->key.to(k.device());
       iterations = config_.kmeans_iters_step;

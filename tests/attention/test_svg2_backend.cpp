@@ -4,6 +4,7 @@
 #include "attention/baselines.h"
 #include "attention/block_selection.h"
 #include "attention/evaluation.h"
+#include "attention/kmeans.h"
 #include "attention/svg2_backend.h"
 #include "attention/synthetic_qkv.h"
 #include "attention_test_util.h"
@@ -63,7 +64,7 @@ TEST(Svg2Backend, SparseOutputIsCloseAndDensityBelowOne) {
 TEST(Svg2Backend, CentroidCacheIsPerBranchAndResetPerJob) {
   AttentionConfig c = small_svg2_config();
   c.kmeans_iters_init = 4;
-  c.kmeans_iters_step = 0;  // warm calls keep the cached centroids exactly
+  c.kmeans_iters_step = 1;
   Svg2Backend backend(c);
   const at::Tensor a = randn({1, 2, 64, 8}, 7), b = randn({1, 2, 64, 8}, 8) + 3.0;
   AttentionContext ctx = context(/*layer=*/2);
@@ -71,20 +72,27 @@ TEST(Svg2Backend, CentroidCacheIsPerBranchAndResetPerJob) {
   backend.forward(a, a, a, ctx);
   const CachedCentroids cond = *backend.cached_centroids(1, 2, 0);
   ctx.branches = {1};
-  backend.forward(b, b, b, ctx);  // the other branch starts cold from its own tokens
+  // The other branch has no centroids yet: it starts from branch 0's with one warm iteration
+  // (the reference's shared cache), not with a second cold start; that is exactly one Lloyd step.
+  backend.forward(b, b, b, ctx);
   const CachedCentroids uncond = *backend.cached_centroids(1, 2, 1);
+  const KMeansResult one_step = kmeans(b[0], cond.query, 1);
+  EXPECT_TRUE(at::allclose(uncond.query, one_step.centroids));
   EXPECT_FALSE(at::allclose(cond.query, uncond.query));
   ctx.branches = {0};
-  backend.forward(a, a, a, ctx);  // warm from branch 0's centroids, not branch 1's
-  EXPECT_TRUE(at::equal(backend.cached_centroids(1, 2, 0)->query, cond.query));
+  backend.forward(a, a, a, ctx);  // warm from branch 0's own centroids, not branch 1's
+  EXPECT_TRUE(at::allclose(backend.cached_centroids(1, 2, 0)->query, kmeans(a[0], cond.query, 1).centroids));
   EXPECT_EQ(backend.cache_entries(), 2u);
 
   // Batched CFG: both branches in one call, each with its own entry.
   AttentionContext batched = context(/*layer=*/3);
   batched.branches = {0, 1};
   backend.forward(at::cat({a, b}), at::cat({a, b}), at::cat({a, b}), batched);
-  EXPECT_TRUE(backend.cached_centroids(1, 3, 0).has_value());
-  EXPECT_TRUE(backend.cached_centroids(1, 3, 1).has_value());
+  ASSERT_TRUE(backend.cached_centroids(1, 3, 0).has_value());
+  ASSERT_TRUE(backend.cached_centroids(1, 3, 1).has_value());
+  // Within one call too: branch 1 starts from branch 0's fresh centroids.
+  EXPECT_TRUE(at::allclose(backend.cached_centroids(1, 3, 1)->query,
+                           kmeans(b[0], backend.cached_centroids(1, 3, 0)->query, 1).centroids));
 
   // A new job starts cold: the previous job's entries are gone.
   AttentionContext next = context(/*layer=*/2, /*step=*/0, /*job=*/2);

@@ -107,13 +107,38 @@ class Svg2CudaBackend final : public AttentionBackend {
   // Centroids of batch element b, bf16 [H, C, D]: the cached ones (warm; the kernels assign with
   // bf16-rounded centroids anyway, and the update recomputes fp32 means in the arena), else the
   // reference's cold start (same seeds and tokens).
+  // A branch without centroids of its own starts from another branch's, as the reference (and the
+  // CPU backend, element by element) does: from the cache, or (*seed_element >= 0, start left
+  // undefined) from the result of an earlier element of this call, copied once that one has run.
   CachedCentroids start_centroids(const at::Tensor& q, const at::Tensor& k, std::int64_t b,
-                                  const CentroidKey& key, const ClusterCounts& counts, int* iterations) {
+                                  const std::vector<CentroidKey>& keys, const ClusterCounts& counts,
+                                  int* iterations, std::int64_t* seed_element) {
+    const CentroidKey& key = keys[static_cast<std::size_t>(b)];
     const std::int64_t heads = q.size(1), dim = q.size(3);
-    if (const CachedCentroids* c = cache_.find(key, heads, counts.query, counts.key, dim);
-        c != nullptr && c->query.scalar_type() == at::kBFloat16 && c->query.device() == q.device()) {
+    const auto usable = [&](const CachedCentroids* c) {
+      return c != nullptr && c->query.scalar_type() == at::kBFloat16 && c->query.device() == q.device();
+    };
+    *seed_element = -1;
+    if (const CachedCentroids* c = cache_.find(key, heads, counts.query, counts.key, dim); usable(c)) {
       *iterations = config_.kmeans_iters_step;
       return *c;  // updated in place
+    }
+    // The lowest other branch, as the CPU backend finds it after storing this call's earlier elements.
+    int cached_branch = 0;
+    const CachedCentroids* other =
+        cache_.find_other_branch(key, heads, counts.query, counts.key, dim, &cached_branch);
+    if (!usable(other)) other = nullptr;
+    for (std::int64_t e = 0; e < b; ++e) {
+      const int branch = keys[static_cast<std::size_t>(e)].branch;
+      if (branch == key.branch) continue;
+      if ((*seed_element < 0 || branch < keys[static_cast<std::size_t>(*seed_element)].branch) &&
+          (other == nullptr || branch <= cached_branch))
+        *seed_element = e;
+    }
+    if (*seed_element >= 0 || other != nullptr) {
+      *iterations = config_.kmeans_iters_step;
+      if (*seed_element >= 0) return {};
+      return {other->query.clone(), other->key.clone()};  // the other branch keeps its own
     }
     *iterations = config_.kmeans_iters_init;
     const std::uint64_t seed_q = clustering_seed(config_.seed, key.layer, key.branch, 0);
@@ -159,11 +184,15 @@ class Svg2CudaBackend final : public AttentionBackend {
     std::vector<CentroidKey> keys;
     std::vector<CachedCentroids> start;
     std::vector<int> iterations(static_cast<std::size_t>(batch));
+    std::vector<std::int64_t> seed_element(static_cast<std::size_t>(batch), -1);
+    for (std::int64_t b = 0; b < batch; ++b)
+      keys.push_back(CentroidKey{ctx.job_id, ctx.layer, ctx.branch_of(static_cast<int>(b))});
     bool same = true;
     for (std::int64_t b = 0; b < batch; ++b) {
-      keys.push_back(CentroidKey{ctx.job_id, ctx.layer, ctx.branch_of(static_cast<int>(b))});
-      start.push_back(start_centroids(q, k, b, keys.back(), counts, &iterations[b]));
-      same = same && iterations[b] == iterations[0];
+      const auto i = static_cast<std::size_t>(b);
+      start.push_back(start_centroids(q, k, b, keys, counts, &iterations[i], &seed_element[i]));
+      // An element seeded from another one's result runs after it, so never in the same chunk.
+      same = same && iterations[i] == iterations[0] && seed_element[i] < 0;
     }
     const std::vector<AttentionChunk>& chunks = chunk_plan(batch, heads, tokens, dim, counts, same);
 
@@ -184,7 +213,12 @@ class Svg2CudaBackend final : public AttentionBackend {
                         q.device());
       at::Tensor qc = pipeline_.query_centroids(), kc = pipeline_.key_centroids();
       for (std::int64_t i = 0; i < c.batch_count; ++i) {
-        const CachedCentroids& st = start[static_cast<std::size_t>(c.batch_begin + i)];
+        const auto e = static_cast<std::size_t>(c.batch_begin + i);
+        if (!start[e].query.defined()) {  // seeded: its source element's chunks all ran before
+          const CachedCentroids& from = start[static_cast<std::size_t>(seed_element[e])];
+          start[e] = {from.query.clone(), from.key.clone()};
+        }
+        const CachedCentroids& st = start[e];
         qc.narrow(0, i * c.head_count, c.head_count).copy_(st.query.narrow(0, c.head_begin, c.head_count));
         kc.narrow(0, i * c.head_count, c.head_count).copy_(st.key.narrow(0, c.head_begin, c.head_count));
       }
