@@ -414,24 +414,26 @@ __global__ void __launch_bounds__(256, 1)
   const int blocks_here = min(per_block, total_row_blocks - first_rb);
   const int G = blocks_here * tiles;
 
-  // Issues the copies of flat tile g: its centroid tile (and norms) into stage g % kStages and, at
-  // the first tile of a row block, that row block's tokens into point buffer (row block & 1).
+  // Copies row block b's tokens into point buffer b & 1.
+  auto load_points = [&](int b) {
+    const int rb = first_rb + b;
+    const int n = rb / row_blocks_per_problem;
+    const int row0 = (rb - n * row_blocks_per_problem) * T::kRows;
+    const std::uint32_t dst = s_points + (b & 1) * T::kPointBytes;
+    for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
+      const int r = q / T::kChunks, c = q % T::kChunks;
+      const int s = row0 + r;
+      const bool valid = s < S;
+      cp_async_16(dst + swizzled_offset<T::kRows>(r, c), token_row(p.x, n, valid ? s : 0) + c * 8, valid);
+    }
+  };
+  // Copies flat tile g's centroids (and norms) into stage g % kStages.
   auto load = [&](int g) {
     if (g >= G) return;
     const int b = g / tiles, t = g - b * tiles;
     const int rb = first_rb + b;
     const int n = rb / row_blocks_per_problem;
     const int stage = g % T::kStages;
-    if (t == 0) {
-      const int row0 = (rb - n * row_blocks_per_problem) * T::kRows;
-      const std::uint32_t dst = s_points + (b & 1) * T::kPointBytes;
-      for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
-        const int r = q / T::kChunks, c = q % T::kChunks;
-        const int s = row0 + r;
-        const bool valid = s < S;
-        cp_async_16(dst + swizzled_offset<T::kRows>(r, c), token_row(p.x, n, valid ? s : 0) + c * 8, valid);
-      }
-    }
     const __nv_bfloat16* cent = p.centroids + static_cast<long long>(n) * C * D;
     for (int q = tid; q < T::kCentroids * T::kChunks; q += blockDim.x) {
       const int r = q / T::kChunks, c = q % T::kChunks;
@@ -468,22 +470,27 @@ __global__ void __launch_bounds__(256, 1)
   int best_index[2] = {0, 0};
   auto epilogue = [&](int g, float(&acc)[64]) {
     const int b = g / tiles, t = g - b * tiles;
-    const float* sn = s_norm + (g % T::kStages) * T::kCentroids;
+    const float* sn = s_norm + (g % T::kStages) * T::kCentroids + 2 * (lane & 3);
+    // The tile's minimum first, with the column's compile-time part as its index (no add per
+    // element), then one merge: strict < in ascending order keeps ties on the lower index.
 #pragma unroll
-    for (int j = 0; j < 16; ++j) {
+    for (int h = 0; h < 2; ++h) {
+      float tile_best = __int_as_float(0x7f800000);
+      int tile_col = 0;
 #pragma unroll
-      for (int e2 = 0; e2 < 2; ++e2) {
-        const int col = j * 8 + 2 * (lane & 3) + e2;
-        const float cn = sn[col];
-        const int ci = t * T::kCentroids + col;
+      for (int j = 0; j < 16; ++j) {
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], cn);
-          if (d < best[h]) {
-            best[h] = d;
-            best_index[h] = ci;
+        for (int e2 = 0; e2 < 2; ++e2) {
+          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], sn[j * 8 + e2]);
+          if (d < tile_best) {
+            tile_best = d;
+            tile_col = j * 8 + e2;
           }
         }
+      }
+      if (tile_best < best[h]) {
+        best[h] = tile_best;
+        best_index[h] = t * T::kCentroids + 2 * (lane & 3) + tile_col;
       }
     }
     if (t != tiles - 1) return;
@@ -521,6 +528,7 @@ __global__ void __launch_bounds__(256, 1)
 
   // Group accounting: the prologue commits tiles 0..2 and iteration g commits tile g + 3, so at the
   // top of iteration g "all but the newest group" means tiles 0..g+1 have landed.
+  load_points(0);
   load(0);
   cp_async_commit();
   load(1);
@@ -536,9 +544,9 @@ __global__ void __launch_bounds__(256, 1)
   fence_registers(acc0);
   // One step: tile g + 1's products go out before tile g's epilogue and are waited for at its end,
   // so no product is in flight across the loop's back edge (ptxas would serialize them). The barrier
-  // also means every warpgroup finished tile g - 1 (products and epilogue), so its stage and, three
-  // tiles on, a point buffer two row blocks old (tiles >= 3 per row block, see the launch) may be
-  // overwritten.
+  // also means every warpgroup finished tile g - 1 (products and epilogue), so its stage may be
+  // overwritten. Several row blocks per block need >= 3 tiles per row block (see the launch), so
+  // the prefetched tokens land before they are used.
   auto step = [&](int g, float(&cur)[64], float(&next)[64]) {
     cp_async_wait<1>();
     fence_proxy_async_shared();
@@ -546,6 +554,9 @@ __global__ void __launch_bounds__(256, 1)
     // Past the end the last tile is multiplied again (never read): the same wgmma stream on every path.
     issue(min(g + 1, G - 1), next);
     load(g + 3);
+    // The next row block's tokens, a whole row block ahead: its buffer's last reader (row block
+    // b - 1) is done, and they land with tile g + 3's group, before tile (b + 1) * T is needed.
+    if (g % tiles == 0 && g / tiles + 1 < blocks_here) load_points(g / tiles + 1);
     cp_async_commit();
     if (g < G) epilogue(g, cur);
     wgmma_wait<0>();
