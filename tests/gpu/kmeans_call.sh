@@ -8,12 +8,12 @@
 #
 #   here:   build test_gpu_svg2 and bench_attention_gpu; strip them into .gpu/kbin-s7m with a COMMIT
 #           file; tar cJf .gpu/kbin-s7m.tar.xz -C .gpu kbin-s7m; tests/gpu/prepare.sh made .gpu/deps
-#   device: carry [".gpu/deps", ".gpu/kbin-s7m.tar.xz"], command: BUDGET_S=170 bash tests/gpu/kmeans_call.sh
+#   device: carry [".gpu/deps", ".gpu/kbin-s7m.tar.xz"], command: BUDGET_S=150 bash tests/gpu/kmeans_call.sh
 # KM_SKIP_NCU=1 leaves out the Nsight Compute steps.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${OUT:-$ROOT/out/kmeans}"
-BUDGET="${BUDGET_S:-170}"
+BUDGET="${BUDGET_S:-150}"
 START=$(date +%s)
 mkdir -p "$OUT"
 if [ ! -x "$ROOT/.gpu/kbin-s7m/test_gpu_svg2" ]; then
