@@ -58,10 +58,10 @@ struct AssignParams {
   const float* norms;              // [N, norm_stride], +inf past C
   int norm_stride;                 // C rounded up to 128 (padded so tiles load whole)
   int* labels;                     // [N, S]
-  // Sort inputs (null when only labels are wanted).
+  // Radix-sort inputs (null unless the radix sort runs).
   unsigned* sort_keys;  // [N, S]: n * C + label
   int* sort_values;     // [N, S]: token index
-  int* sizes;           // [N, C], zeroed before the launch
+  int* sizes;           // [N, C], zeroed before the launch (null when only labels are wanted)
 };
 
 template <int D>
@@ -220,8 +220,8 @@ __global__ void __launch_bounds__(256, 1) kmeans_assign_kernel(const AssignParam
         if (p.sort_keys) {
           p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
           p.sort_values[i] = s;
-          atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
         }
+        if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
       }
     }
   }
@@ -359,8 +359,8 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
       if (p.sort_keys) {
         p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
         p.sort_values[i] = s;
-        atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
       }
+      if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
     }
   }
 #endif  // SVG2K_HOPPER_ENABLED
@@ -518,8 +518,8 @@ __global__ void __launch_bounds__(256, 1)
         if (p.sort_keys) {
           p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
           p.sort_values[i] = s;
-          atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
         }
+        if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
       }
       best[h] = __int_as_float(0x7f800000);
       best_index[h] = 0;
@@ -868,7 +868,7 @@ Status assign_persistent(const KMeansShape& s, const AssignParams& p, cudaStream
 }
 
 Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w, int* labels,
-              bool sort_inputs, int* sizes, cudaStream_t stream) {
+              bool radix_keys, int* sizes, cudaStream_t stream) {
   AssignParams p{x,
                  s.tokens,
                  s.clusters,
@@ -876,8 +876,8 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  w.norms,
                  norm_stride(s),
                  labels,
-                 sort_inputs ? w.keys_in : nullptr,
-                 sort_inputs ? w.values_in : nullptr,
+                 radix_keys ? w.keys_in : nullptr,
+                 radix_keys ? w.values_in : nullptr,
                  sizes};
   // Developer switches: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too,
   // SVG2K_KMEANS_ASSIGN=wgmma-block the one-row-block-per-block wgmma kernel (the persistent one's
@@ -987,7 +987,7 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
   for (int it = 0; it < passes; ++it) {
     SVG2K_RETURN_IF_ERROR(
         call_status(cudaMemsetAsync(b.sizes, 0, cells * sizeof(int), stream), "kmeans memset sizes"));
-    SVG2K_RETURN_IF_ERROR(assign(s, x, w, labels, true, b.sizes, stream));
+    SVG2K_RETURN_IF_ERROR(assign(s, x, w, labels, !counting, b.sizes, stream));
     if (counting) {
       SVG2K_RETURN_IF_ERROR(counting_sort(s, labels, b.sizes, w, b.permutation, stream));
     } else {
