@@ -247,7 +247,10 @@ namespace {
 // The same computation as kmeans_assign_kernel with the x.c products on wgmma (tokens and
 // centroids both from 128-byte-swizzled shared memory). Two blocks per SM, so one block's argmin
 // epilogue overlaps the other's matrix products.
-template <int D>
+// TileMin: each tile's minimum first, indexed by the column's compile-time part, then one merge per
+// tile (fewer ALU instructions per element: the epilogue is ALU-bound); false: the running minimum
+// per element (the previous epilogue, SVG2K_KMEANS_EPILOGUE=running). Same labels either way.
+template <int D, bool TileMin>
 __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const AssignParams p) {
 #if SVG2K_HOPPER_ENABLED
   using T = AssignHopperTile<D>;
@@ -316,20 +319,44 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
     wgmma_commit();
     wgmma_wait<0>();
     fence_registers(acc);
-    const float* sn = s_norm + stage * T::kCentroids;
+    if constexpr (TileMin) {
+      const float* sn = s_norm + stage * T::kCentroids + 2 * (lane & 3);
 #pragma unroll
-    for (int j = 0; j < 16; ++j) {
+      for (int h = 0; h < 2; ++h) {
+        float tile_best = __int_as_float(0x7f800000);
+        int tile_col = 0;
 #pragma unroll
-      for (int e2 = 0; e2 < 2; ++e2) {
-        const int col = j * 8 + 2 * (lane & 3) + e2;
-        const float cn = sn[col];
-        const int ci = t * T::kCentroids + col;
+        for (int j = 0; j < 16; ++j) {
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], cn);
-          if (d < best[h]) {
-            best[h] = d;
-            best_index[h] = ci;
+          for (int e2 = 0; e2 < 2; ++e2) {
+            const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], sn[j * 8 + e2]);
+            if (d < tile_best) {
+              tile_best = d;
+              tile_col = j * 8 + e2;
+            }
+          }
+        }
+        if (tile_best < best[h]) {
+          best[h] = tile_best;
+          best_index[h] = t * T::kCentroids + 2 * (lane & 3) + tile_col;
+        }
+      }
+    } else {
+      const float* sn = s_norm + stage * T::kCentroids;
+#pragma unroll
+      for (int j = 0; j < 16; ++j) {
+#pragma unroll
+        for (int e2 = 0; e2 < 2; ++e2) {
+          const int col = j * 8 + 2 * (lane & 3) + e2;
+          const float cn = sn[col];
+          const int ci = t * T::kCentroids + col;
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], cn);
+            if (d < best[h]) {
+              best[h] = d;
+              best_index[h] = ci;
+            }
           }
         }
       }
@@ -880,25 +907,27 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  radix_keys ? w.values_in : nullptr,
                  sizes};
   // Developer switches: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too,
-  // SVG2K_KMEANS_ASSIGN=wgmma-block the one-row-block-per-block wgmma kernel (the persistent one's
-  // predecessor, kept for A/B runs).
+  // SVG2K_KMEANS_ASSIGN=persistent the persistent pipelined wgmma kernel (measured slower than the
+  // row-block kernel on the H200, docs/PERF.md "k-means (GPU)"); SVG2K_KMEANS_EPILOGUE=running the
+  // row-block kernel's previous per-element running minimum.
   const char* choice = std::getenv("SVG2K_KMEANS_ASSIGN");
   const std::string variant = choice ? choice : "";
-  if (current_device_arch() == 90 && variant != "mma" && variant != "wgmma-block") {
-    return assign_persistent(s, p, stream);
-  }
-  if (current_device_arch() == 90 && variant == "wgmma-block") {
+  if (current_device_arch() == 90 && variant == "persistent") return assign_persistent(s, p, stream);
+  if (current_device_arch() == 90 && variant != "mma") {
+    const char* epi = std::getenv("SVG2K_KMEANS_EPILOGUE");
+    const bool tile_min = !(epi && std::string(epi) == "running");
     const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
     if (s.dim == 128) {
       constexpr int smem = AssignHopperTile<128>::kSmemBytes;
-      SVG2K_RETURN_IF_ERROR(
-          ensure_dynamic_smem(kmeans_assign_hopper_kernel<128>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
-      kmeans_assign_hopper_kernel<128><<<grid, 256, smem, stream>>>(p);
+      auto kernel =
+          tile_min ? kmeans_assign_hopper_kernel<128, true> : kmeans_assign_hopper_kernel<128, false>;
+      SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kernel, smem, "cudaFuncSetAttribute(kmeans_assign)"));
+      kernel<<<grid, 256, smem, stream>>>(p);
     } else {
       constexpr int smem = AssignHopperTile<64>::kSmemBytes;
-      SVG2K_RETURN_IF_ERROR(
-          ensure_dynamic_smem(kmeans_assign_hopper_kernel<64>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
-      kmeans_assign_hopper_kernel<64><<<grid, 256, smem, stream>>>(p);
+      auto kernel = tile_min ? kmeans_assign_hopper_kernel<64, true> : kmeans_assign_hopper_kernel<64, false>;
+      SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kernel, smem, "cudaFuncSetAttribute(kmeans_assign)"));
+      kernel<<<grid, 256, smem, stream>>>(p);
     }
     return launch_status("kmeans_assign (Hopper) launch");
   }
@@ -981,9 +1010,10 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
   // Zero iterations: one assignment against the given centroids (labels, sizes, permutation), the
   // centroids stay as they are.
   const int passes = iterations > 0 ? iterations : 1;
-  // SVG2K_KMEANS_SORT=radix forces the CUB radix sort of (problem, label) keys (developer switch).
+  // SVG2K_KMEANS_SORT=counting selects the counting sort where its histograms fit (developer switch:
+  // measured slower than the CUB radix sort on the H200, docs/PERF.md "k-means (GPU)").
   const char* sort_choice = std::getenv("SVG2K_KMEANS_SORT");
-  const bool counting = w.chunk_hist != nullptr && !(sort_choice && std::string(sort_choice) == "radix");
+  const bool counting = w.chunk_hist != nullptr && sort_choice && std::string(sort_choice) == "counting";
   for (int it = 0; it < passes; ++it) {
     SVG2K_RETURN_IF_ERROR(
         call_status(cudaMemsetAsync(b.sizes, 0, cells * sizeof(int), stream), "kmeans memset sizes"));

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One device call for the batched k-means kernels (issue #7's overhead target): all GPU tests, the
-# attention table with the default k-means (persistent assignment, counting sort) and again with
-# the previous one (SVG2K_KMEANS_ASSIGN=wgmma-block SVG2K_KMEANS_SORT=radix: same binaries, same
-# card), then Nsight Compute: every k-means launch's duration over a stretch of the cold Q and K
-# iterations at the 14B 720p shape (assignment, sort, offsets scan, update), new and old, and a
-# Speed-of-Light look at both assignment kernels. Every step under its own timeout, all under BUDGET_S; small logs in $OUT.
+# attention table with the default k-means and again with a previous variant (OLD_ENV, default
+# SVG2K_KMEANS_EPILOGUE=running: same binaries, same card), then Nsight Compute: with
+# KM_NCU_TIMES=1 every k-means launch's duration over a stretch of the cold Q and K iterations at
+# the 14B 720p shape (assignment, sort, offsets scan, update), new and old, and a Speed-of-Light
+# look at the assignment kernel, new and old. Every step under its own timeout, all under BUDGET_S.
 #
 #   here:   build test_gpu_svg2 and bench_attention_gpu; strip them into .gpu/kbin-s7m with a COMMIT
 #           file; tar cJf .gpu/kbin-s7m.tar.xz -C .gpu kbin-s7m; tests/gpu/prepare.sh made .gpu/deps
@@ -57,7 +57,8 @@ grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|Failure|Expected|Which is
 BENCH=("$BIN/bench_attention_gpu" --device cuda --densities 0.30,0.13 --kernels auto --repeats 10 --warmup 3
   --shapes wan1.3b-480p,wan14b-720p)
 step bench-new 70 25 "${BENCH[@]}" --json "$OUT/bench-new.json"
-OLD=(env SVG2K_KMEANS_ASSIGN=wgmma-block SVG2K_KMEANS_SORT=radix)
+read -r -a OLD_VARS <<<"${OLD_ENV:-SVG2K_KMEANS_EPILOGUE=running}"
+OLD=(env "${OLD_VARS[@]}")
 step bench-old 70 25 "${OLD[@]}" "${BENCH[@]}" --json "$OUT/bench-old.json"
 grep -E "wan|Wan|shape|dense" "$OUT/bench-new.log" | head -12
 grep -E "wan|Wan|shape|dense" "$OUT/bench-old.log" | head -12
@@ -69,10 +70,10 @@ if [ -n "$NCU" ] && [ "${KM_SKIP_NCU:-0}" != 1 ]; then
   # Cold Q then cold K k-means (20 iterations each after one prepare; 7 launches per iteration now,
   # 8 with the radix sort): the windows cover Q's last iteration and K's first four.
   RE='regex:kmeans|chunk_|Radix|Scan|prepare_centroids'
-  step ncu-times 70 40 "$NCU" --clock-control none --metrics gpu__time_duration.sum --csv --page raw \
+  [ "${KM_NCU_TIMES:-0}" = 1 ] && step ncu-times 70 40 "$NCU" --clock-control none --metrics gpu__time_duration.sum --csv --page raw \
     -k "$RE" --launch-skip 130 -c 36 "${ONE[@]}"
-  step ncu-times-old 70 40 "${OLD[@]}" "$NCU" --clock-control none --metrics gpu__time_duration.sum --csv \
-    --page raw -k "$RE" --launch-skip 150 -c 40 "${ONE[@]}"
+  [ "${KM_NCU_TIMES:-0}" = 1 ] && step ncu-times-old 70 40 "${OLD[@]}" "$NCU" --clock-control none --metrics gpu__time_duration.sum --csv \
+    --page raw -k "$RE" --launch-skip 130 -c 40 "${ONE[@]}"
   SOL=(--section SpeedOfLight --section ComputeWorkloadAnalysis --section Occupancy --section LaunchStats)
   step ncu-assign-new 50 30 "$NCU" --clock-control none -k regex:kmeans_assign --launch-skip 19 -c 2 "${SOL[@]}" \
     "${ONE[@]}"

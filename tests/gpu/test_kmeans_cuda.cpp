@@ -1,6 +1,6 @@
-// GPU tests of the batched k-means kernels (svg2k/kmeans.h) on odd shapes: the persistent wgmma
-// assignment against its one-row-block-per-block predecessor (bit for bit: same products, same k
-// order, same ties) and the LibTorch reference, and whole Lloyd runs against the invariants a
+// GPU tests of the batched k-means kernels (svg2k/kmeans.h) on odd shapes: the row-block wgmma
+// assignment against the persistent one and its previous epilogue (bit for bit: same products,
+// same k order, same ties) and the LibTorch reference, and whole Lloyd runs against the invariants a
 // caller relies on (sizes count the labels, the permutation is the stable argsort, offsets are the
 // exclusive prefix, centroids are the label means, empty clusters keep theirs, deterministic).
 // Fresh random inputs each run (seed printed; SVG2_TEST_SEED reproduces). Skips without a GPU.
@@ -136,8 +136,13 @@ TEST(GpuKMeansAssign, PersistentKernelMatchesReferenceAndRowBlockKernel) {
       EXPECT_LE(gap.masked_select(differ).max().item<double>(), 1e-3);
     }
     if (hopper) {
-      // Same wgmma products in the same order as the row-block kernel: identical labels.
-      ScopedEnv old("SVG2K_KMEANS_ASSIGN", "wgmma-block");
+      // The same wgmma products in the same order: the persistent kernel and the per-element
+      // running minimum give identical labels.
+      {
+        ScopedEnv persistent("SVG2K_KMEANS_ASSIGN", "persistent");
+        EXPECT_TRUE(mine.equal(assign_labels(c, x, centroids)));
+      }
+      ScopedEnv running("SVG2K_KMEANS_EPILOGUE", "running");
       EXPECT_TRUE(mine.equal(assign_labels(c, x, centroids)));
     }
   }
@@ -185,20 +190,20 @@ TEST(GpuKMeansRun, OddShapesKeepTheInvariantsAndEmptyClustersKeepTheirCentroids)
       EXPECT_TRUE((sizes.select(1, c.clusters - 1) == 0).all().item<bool>());
       EXPECT_TRUE(r.centroids.select(1, c.clusters - 1).equal(init.select(1, c.clusters - 1)));
     }
-    // Deterministic; the counting sort and the radix sort give the same permutation, and the run is
-    // bit-identical to the one with the row-block assignment kernel.
+    // Deterministic; the radix sort and the counting sort give the same permutation, and the run is
+    // bit-identical to the one with the persistent assignment kernel.
     const RunResult again = run_kmeans(c, x, init, 2);
     EXPECT_TRUE(again.centroids.equal(r.centroids));
     EXPECT_TRUE(again.permutation.equal(r.permutation));
     {
-      ScopedEnv radix("SVG2K_KMEANS_SORT", "radix");
+      ScopedEnv counting("SVG2K_KMEANS_SORT", "counting");
       const RunResult sorted = run_kmeans(c, x, init, 2);
       EXPECT_TRUE(sorted.permutation.equal(r.permutation));
       EXPECT_TRUE(sorted.offsets.equal(r.offsets));
       EXPECT_TRUE(sorted.centroids.equal(r.centroids));
     }
     if (hopper) {
-      ScopedEnv old("SVG2K_KMEANS_ASSIGN", "wgmma-block");
+      ScopedEnv persistent("SVG2K_KMEANS_ASSIGN", "persistent");
       const RunResult before = run_kmeans(c, x, init, 2);
       EXPECT_TRUE(before.centroids.equal(r.centroids));
       EXPECT_TRUE(before.labels.equal(r.labels));
