@@ -71,9 +71,9 @@ if [ -n "$NCU" ] && [ "${KM_SKIP_NCU:-0}" != 1 ]; then
   # 8 with the radix sort): the windows cover Q's last iteration and K's first four.
   RE='regex:kmeans|chunk_|Radix|Scan|prepare_centroids'
   [ "${KM_NCU_TIMES:-0}" = 1 ] && step ncu-times 70 40 "$NCU" --clock-control none --metrics gpu__time_duration.sum --csv --page raw \
-    -k "$RE" --launch-skip 130 -c 36 "${ONE[@]}"
+    -k "$RE" --launch-skip 150 -c 40 "${ONE[@]}"
   [ "${KM_NCU_TIMES:-0}" = 1 ] && step ncu-times-old 70 40 "${OLD[@]}" "$NCU" --clock-control none --metrics gpu__time_duration.sum --csv \
-    --page raw -k "$RE" --launch-skip 130 -c 40 "${ONE[@]}"
+    --page raw -k "$RE" --launch-skip 150 -c 40 "${ONE[@]}"
   SOL=(--section SpeedOfLight --section ComputeWorkloadAnalysis --section Occupancy --section LaunchStats)
   step ncu-assign-new 50 30 "$NCU" --clock-control none -k regex:kmeans_assign --launch-skip 19 -c 2 "${SOL[@]}" \
     "${ONE[@]}"
