@@ -247,10 +247,9 @@ namespace {
 // The same computation as kmeans_assign_kernel with the x.c products on wgmma (tokens and
 // centroids both from 128-byte-swizzled shared memory). Two blocks per SM, so one block's argmin
 // epilogue overlaps the other's matrix products.
-// TileMin: each tile's minimum first, indexed by the column's compile-time part, then one merge per
-// tile (fewer ALU instructions per element: the epilogue is ALU-bound); false: the running minimum
-// per element (the previous epilogue, SVG2K_KMEANS_EPILOGUE=running). Same labels either way.
-template <int D, bool TileMin>
+// The argmin takes each tile's minimum first, indexed by the column's compile-time part, then merges
+// once per tile: the epilogue is ALU-bound, and this saves an index add per element.
+template <int D>
 __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const AssignParams p) {
 #if SVG2K_HOPPER_ENABLED
   using T = AssignHopperTile<D>;
@@ -319,46 +318,25 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
     wgmma_commit();
     wgmma_wait<0>();
     fence_registers(acc);
-    if constexpr (TileMin) {
-      const float* sn = s_norm + stage * T::kCentroids + 2 * (lane & 3);
+    const float* sn = s_norm + stage * T::kCentroids + 2 * (lane & 3);
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        float tile_best = __int_as_float(0x7f800000);
-        int tile_col = 0;
-#pragma unroll
-        for (int j = 0; j < 16; ++j) {
-#pragma unroll
-          for (int e2 = 0; e2 < 2; ++e2) {
-            const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], sn[j * 8 + e2]);
-            if (d < tile_best) {
-              tile_best = d;
-              tile_col = j * 8 + e2;
-            }
-          }
-        }
-        if (tile_best < best[h]) {
-          best[h] = tile_best;
-          best_index[h] = t * T::kCentroids + 2 * (lane & 3) + tile_col;
-        }
-      }
-    } else {
-      const float* sn = s_norm + stage * T::kCentroids;
+    for (int h = 0; h < 2; ++h) {
+      float tile_best = __int_as_float(0x7f800000);
+      int tile_col = 0;
 #pragma unroll
       for (int j = 0; j < 16; ++j) {
 #pragma unroll
         for (int e2 = 0; e2 < 2; ++e2) {
-          const int col = j * 8 + 2 * (lane & 3) + e2;
-          const float cn = sn[col];
-          const int ci = t * T::kCentroids + col;
-#pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], cn);
-            if (d < best[h]) {
-              best[h] = d;
-              best_index[h] = ci;
-            }
+          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], sn[j * 8 + e2]);
+          if (d < tile_best) {
+            tile_best = d;
+            tile_col = j * 8 + e2;
           }
         }
+      }
+      if (tile_best < best[h]) {
+        best[h] = tile_best;
+        best_index[h] = t * T::kCentroids + 2 * (lane & 3) + tile_col;
       }
     }
     __syncthreads();
@@ -391,301 +369,6 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
     }
   }
 #endif  // SVG2K_HOPPER_ENABLED
-}
-
-// ---- assignment on Hopper, persistent and pipelined ---------------------------------------------
-
-}  // namespace
-
-template <int D>
-struct AssignPersistentTile {
-  static constexpr int kRows = 128;       // one row block: two warpgroups x 64 tokens
-  static constexpr int kCentroids = 128;  // per pipeline stage (the wgmma N)
-  static constexpr int kStages = 4;       // centroid ring: tiles g+1 and g+2 land while g is used
-  static constexpr int kChunks = D / 8;
-  static constexpr int kPanelBytes = 128 * 128;
-  static constexpr int kPointBytes = kRows * D * 2;
-  static constexpr int kCentroidBytes = kCentroids * D * 2;
-  static constexpr int kSmemBytes =
-      1024 + 2 * kPointBytes + kStages * kCentroidBytes + kStages * kCentroids * 4;
-};
-
-namespace {
-
-// Row blocks (128 tokens of one problem) are dealt to a fixed grid in contiguous runs, so a block
-// streams "row block b, centroid tile t" as one flat sequence g = b * T + t through a 4-stage ring:
-// the next row block's tokens load into the other point buffer while the current one is in use, and
-// no block waits for its first tokens after the first. Each warpgroup keeps two accumulators and
-// issues the products of tile g + 1 before its argmin epilogue of tile g, so the tensor cores work
-// through the epilogue. Same distances, same k order and ties as kmeans_assign_hopper_kernel.
-template <int D>
-__global__ void __launch_bounds__(256, 1)
-    kmeans_assign_persistent_kernel(const AssignParams p, int row_blocks_per_problem, int total_row_blocks,
-                                    int per_block) {
-#if SVG2K_HOPPER_ENABLED
-  using T = AssignPersistentTile<D>;
-  extern __shared__ unsigned char smem_raw[];
-  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
-                                                         ~std::uintptr_t(1023));
-  const std::uint32_t s_points = smem_addr(smem);
-  const std::uint32_t s_cent = s_points + 2 * T::kPointBytes;
-  const std::uint32_t s_norm_addr = s_cent + T::kStages * T::kCentroidBytes;
-  const float* s_norm =
-      reinterpret_cast<const float*>(smem + 2 * T::kPointBytes + T::kStages * T::kCentroidBytes);
-
-  const int tid = threadIdx.x, wg = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
-  const int C = p.clusters, S = p.tokens;
-  const int tiles = ceil_div(C, T::kCentroids);
-  const int first_rb = blockIdx.x * per_block;
-  if (first_rb >= total_row_blocks) return;
-  const int blocks_here = min(per_block, total_row_blocks - first_rb);
-  const int G = blocks_here * tiles;
-
-  // Copies row block b's tokens into point buffer b & 1.
-  auto load_points = [&](int b) {
-    const int rb = first_rb + b;
-    const int n = rb / row_blocks_per_problem;
-    const int row0 = (rb - n * row_blocks_per_problem) * T::kRows;
-    const std::uint32_t dst = s_points + (b & 1) * T::kPointBytes;
-    for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
-      const int r = q / T::kChunks, c = q % T::kChunks;
-      const int s = row0 + r;
-      const bool valid = s < S;
-      cp_async_16(dst + swizzled_offset<T::kRows>(r, c), token_row(p.x, n, valid ? s : 0) + c * 8, valid);
-    }
-  };
-  // Copies flat tile g's centroids (and norms) into stage g % kStages.
-  auto load = [&](int g) {
-    if (g >= G) return;
-    const int b = g / tiles, t = g - b * tiles;
-    const int rb = first_rb + b;
-    const int n = rb / row_blocks_per_problem;
-    const int stage = g % T::kStages;
-    const __nv_bfloat16* cent = p.centroids + static_cast<long long>(n) * C * D;
-    for (int q = tid; q < T::kCentroids * T::kChunks; q += blockDim.x) {
-      const int r = q / T::kChunks, c = q % T::kChunks;
-      const int ci = t * T::kCentroids + r;
-      const bool valid = ci < C;
-      cp_async_16(s_cent + stage * T::kCentroidBytes + swizzled_offset<T::kCentroids>(r, c),
-                  cent + static_cast<long long>(valid ? ci : 0) * D + c * 8, valid);
-    }
-    if (tid < T::kCentroids / 4) {  // the norms are padded with +inf to whole tiles
-      cp_async_16(s_norm_addr + (stage * T::kCentroids + tid * 4) * 4,
-                  p.norms + static_cast<long long>(n) * p.norm_stride + t * T::kCentroids + tid * 4, true);
-    }
-  };
-  auto issue = [&](int g, float(&acc)[64]) {
-    const int b = g / tiles;
-    const std::uint32_t a_rows = s_points + (b & 1) * T::kPointBytes + wg * 64 * 128;
-    const std::uint32_t b_rows = s_cent + (g % T::kStages) * T::kCentroidBytes;
-    wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-      const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
-      const std::uint64_t da = make_smem_desc_sw128(a_rows + koff, 16, 1024);
-      const std::uint64_t db = make_smem_desc_sw128(b_rows + koff, 16, 1024);
-      if (kk == 0) {
-        wgmma_m64n128k16_ss_first(acc, da, db);
-      } else {
-        wgmma_m64n128k16_ss(acc, da, db, 1);
-      }
-    }
-    wgmma_commit();
-  };
-
-  float best[2] = {__int_as_float(0x7f800000), __int_as_float(0x7f800000)};
-  int best_index[2] = {0, 0};
-  auto epilogue = [&](int g, float(&acc)[64]) {
-    const int b = g / tiles, t = g - b * tiles;
-    const float* sn = s_norm + (g % T::kStages) * T::kCentroids + 2 * (lane & 3);
-    // The tile's minimum first, with the column's compile-time part as its index (no add per
-    // element), then one merge: strict < in ascending order keeps ties on the lower index.
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float tile_best = __int_as_float(0x7f800000);
-      int tile_col = 0;
-#pragma unroll
-      for (int j = 0; j < 16; ++j) {
-#pragma unroll
-        for (int e2 = 0; e2 < 2; ++e2) {
-          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], sn[j * 8 + e2]);
-          if (d < tile_best) {
-            tile_best = d;
-            tile_col = j * 8 + e2;
-          }
-        }
-      }
-      if (tile_best < best[h]) {
-        best[h] = tile_best;
-        best_index[h] = t * T::kCentroids + 2 * (lane & 3) + tile_col;
-      }
-    }
-    if (t != tiles - 1) return;
-    // Last tile of the row block: the four lanes of a row agree, ties to the lower index.
-    const int rb = first_rb + b;
-    const int n = rb / row_blocks_per_problem;
-    const int row0 = (rb - n * row_blocks_per_problem) * T::kRows;
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float d = best[h];
-      int idx = best_index[h];
-#pragma unroll
-      for (int off = 1; off <= 2; off <<= 1) {
-        const float od = __shfl_xor_sync(0xffffffffu, d, off);
-        const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
-        if (od < d || (od == d && oi < idx)) {
-          d = od;
-          idx = oi;
-        }
-      }
-      const int s = row0 + wg * 64 + warp * 16 + (lane >> 2) + h * 8;
-      if ((lane & 3) == 0 && s < S) {
-        const long long i = static_cast<long long>(n) * S + s;
-        if (p.labels) p.labels[i] = idx;
-        if (p.sort_keys) {
-          p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
-          p.sort_values[i] = s;
-        }
-        if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
-      }
-      best[h] = __int_as_float(0x7f800000);
-      best_index[h] = 0;
-    }
-  };
-
-  // Group accounting: the prologue commits tiles 0..2 and iteration g commits tile g + 3, so at the
-  // top of iteration g "all but the newest group" means tiles 0..g+1 have landed.
-  load_points(0);
-  load(0);
-  cp_async_commit();
-  load(1);
-  cp_async_commit();
-  load(2);
-  cp_async_commit();
-  cp_async_wait<2>();
-  fence_proxy_async_shared();  // cp.async wrote through the generic proxy; wgmma reads through the async one
-  __syncthreads();
-  float acc0[64], acc1[64];
-  issue(0, acc0);
-  wgmma_wait<0>();
-  fence_registers(acc0);
-  // One step: tile g + 1's products go out before tile g's epilogue and are waited for at its end,
-  // so no product is in flight across the loop's back edge (ptxas would serialize them). The barrier
-  // also means every warpgroup finished tile g - 1 (products and epilogue), so its stage may be
-  // overwritten. Several row blocks per block need >= 3 tiles per row block (see the launch), so
-  // the prefetched tokens land before they are used.
-  auto step = [&](int g, float(&cur)[64], float(&next)[64]) {
-    cp_async_wait<1>();
-    fence_proxy_async_shared();
-    __syncthreads();
-    // Past the end the last tile is multiplied again (never read): the same wgmma stream on every path.
-    issue(min(g + 1, G - 1), next);
-    load(g + 3);
-    // The next row block's tokens, a whole row block ahead: its buffer's last reader (row block
-    // b - 1) is done, and they land with tile g + 3's group, before tile (b + 1) * T is needed.
-    if (g % tiles == 0 && g / tiles + 1 < blocks_here) load_points(g / tiles + 1);
-    cp_async_commit();
-    if (g < G) epilogue(g, cur);
-    wgmma_wait<0>();
-    fence_registers(next);
-  };
-  for (int g = 0; g < G; g += 2) {
-    step(g, acc0, acc1);
-    step(g + 1, acc1, acc0);
-  }
-#endif  // SVG2K_HOPPER_ENABLED
-}
-
-// ---- stable counting sort of the labels -------------------------------------------------------
-//
-// The permutation is the stable argsort of each problem's labels. Labels are < 4096, so instead of
-// a radix sort over (problem, label) keys: a histogram per chunk of 2048 tokens, an exclusive scan
-// over the chunks of every (problem, cluster), and a scatter in which each token's place is its
-// cluster's offset + the counts of earlier chunks, of earlier warps in its chunk, of its warp's
-// earlier rounds and of lower lanes with the same label (__match_any_sync). Integers only, so
-// deterministic; one writer per position.
-
-constexpr int kSortChunk = 2048;
-constexpr int kSortThreads = 256;
-constexpr int kSortWarps = kSortThreads / 32;
-constexpr int kSortPerWarp = kSortChunk / kSortWarps;  // 256 tokens, 8 rounds of 32
-
-// hist[n][k][c] = tokens of chunk k of problem n with label c.
-__global__ void __launch_bounds__(kSortThreads)
-    chunk_histogram_kernel(const int* __restrict__ labels, int tokens, int clusters, int chunks, int* hist) {
-  extern __shared__ int counts[];
-  const int k = blockIdx.x, n = blockIdx.y;
-  for (int c = threadIdx.x; c < clusters; c += kSortThreads) counts[c] = 0;
-  __syncthreads();
-  const int begin = k * kSortChunk, end = min(tokens, begin + kSortChunk);
-  const int* lab = labels + static_cast<long long>(n) * tokens;
-  for (int s = begin + threadIdx.x; s < end; s += kSortThreads) atomicAdd(&counts[lab[s]], 1);
-  __syncthreads();
-  int* out = hist + (static_cast<long long>(n) * chunks + k) * clusters;
-  for (int c = threadIdx.x; c < clusters; c += kSortThreads) out[c] = counts[c];
-}
-
-// In place: hist[n][k][c] becomes the first position (within problem n) of chunk k's tokens of
-// cluster c: the cluster's offset plus the counts of chunks 0..k-1. One thread per (problem, cluster).
-__global__ void chunk_scan_kernel(int* hist, const int* __restrict__ global_offsets, int tokens, int clusters,
-                                  int chunks, long long cells) {
-  const long long cell = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (cell >= cells) return;
-  const int n = static_cast<int>(cell / clusters),
-            c = static_cast<int>(cell - static_cast<long long>(n) * clusters);
-  int run = global_offsets[cell] - n * tokens;
-  int* col = hist + static_cast<long long>(n) * chunks * clusters + c;
-  for (int k = 0; k < chunks; ++k) {
-    const int v = col[static_cast<long long>(k) * clusters];
-    col[static_cast<long long>(k) * clusters] = run;
-    run += v;
-  }
-}
-
-// One block per (chunk, problem); warp w owns tokens [w * 256, (w + 1) * 256) of the chunk.
-__global__ void __launch_bounds__(kSortThreads)
-    chunk_scatter_kernel(const int* __restrict__ labels, int tokens, int clusters, int chunks,
-                         const int* __restrict__ chunk_base, int* __restrict__ permutation) {
-  extern __shared__ unsigned short warp_counts[];  // [kSortWarps][clusters], < 2048 each
-  const int k = blockIdx.x, n = blockIdx.y;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  for (int i = threadIdx.x; i < kSortWarps * clusters; i += kSortThreads) warp_counts[i] = 0;
-  __syncthreads();
-  const int* lab = labels + static_cast<long long>(n) * tokens;
-  const int first = k * kSortChunk + warp * kSortPerWarp;
-  const int end = min(tokens, k * kSortChunk + kSortChunk);
-  unsigned short* mine = warp_counts + warp * clusters;
-  const unsigned lower_lanes = (1u << lane) - 1u;
-  // Count this warp's labels (the lowest lane of each label group adds the group's size).
-  for (int r = 0; r < kSortPerWarp; r += 32) {
-    const int s = first + r + lane;
-    const int label = s < end ? lab[s] : -1;
-    const unsigned group = __match_any_sync(0xffffffffu, label);
-    if (label >= 0 && (group & lower_lanes) == 0) mine[label] += static_cast<unsigned short>(__popc(group));
-    __syncwarp();
-  }
-  __syncthreads();
-  // Exclusive prefix over the warps, per cluster.
-  for (int c = threadIdx.x; c < clusters; c += kSortThreads) {
-    unsigned short run = 0;
-    for (int w = 0; w < kSortWarps; ++w) {
-      const unsigned short v = warp_counts[w * clusters + c];
-      warp_counts[w * clusters + c] = run;
-      run = static_cast<unsigned short>(run + v);
-    }
-  }
-  __syncthreads();
-  const int* base = chunk_base + (static_cast<long long>(n) * chunks + k) * clusters;
-  int* perm = permutation + static_cast<long long>(n) * tokens;
-  for (int r = 0; r < kSortPerWarp; r += 32) {
-    const int s = first + r + lane;
-    const int label = s < end ? lab[s] : -1;
-    const unsigned group = __match_any_sync(0xffffffffu, label);
-    if (label >= 0) perm[base[label] + mine[label] + __popc(group & lower_lanes)] = s;
-    __syncwarp();
-    if (label >= 0 && (group & lower_lanes) == 0) mine[label] += static_cast<unsigned short>(__popc(group));
-    __syncwarp();
-  }
 }
 
 // ---- centroid update --------------------------------------------------------------------------
@@ -795,19 +478,8 @@ struct KMeansWorkspace {
   std::size_t sort_temp_bytes = 0;
   void* scan_temp = nullptr;
   std::size_t scan_temp_bytes = 0;
-  int* chunk_hist = nullptr;  // [N, chunks, C] for the counting sort (null when it does not fit)
   std::size_t total = 0;
 };
-
-int sort_chunks(const KMeansShape& s) {
-  return ceil_div(s.tokens, kSortChunk);
-}
-
-// The counting sort's per-chunk histograms are kept when they are no larger than two ints per token
-// (every Wan / HunyuanVideo shape at the reference's cluster counts); otherwise the radix sort runs.
-bool counting_sort_fits(const KMeansShape& s) {
-  return static_cast<long long>(sort_chunks(s)) * s.clusters <= 2LL * s.tokens;
-}
 
 // Norms are stored [N, C rounded up to 128], padded with +inf, so assignment tiles load whole.
 int norm_stride(const KMeansShape& s) {
@@ -840,8 +512,6 @@ KMeansWorkspace carve(const KMeansShape& s, void* base) {
   w.labels = c.take<int>(items);
   w.sort_temp = c.take_bytes(w.sort_temp_bytes);
   w.scan_temp = c.take_bytes(w.scan_temp_bytes);
-  if (counting_sort_fits(s))
-    w.chunk_hist = c.take<int>(static_cast<std::size_t>(s.problems) * sort_chunks(s) * s.clusters);
   w.total = c.size();
   return w;
 }
@@ -861,39 +531,6 @@ Status prepare(const KMeansShape& s, const float* centroids, const KMeansWorkspa
   return launch_status("kmeans prepare_centroids launch");
 }
 
-int multiprocessor_count() {
-  int device = 0, sms = 0;
-  if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms < 1)
-    return 1;
-  return sms;
-}
-
-// One block per SM, each taking a contiguous run of row blocks. With fewer than three centroid
-// tiles a point buffer could be refilled while still in use, so then every block takes one row block.
-Status assign_persistent(const KMeansShape& s, const AssignParams& p, cudaStream_t stream) {
-  const int row_blocks = ceil_div(s.tokens, 128);
-  const long long total = static_cast<long long>(row_blocks) * s.problems;
-  const int tiles = ceil_div(s.clusters, 128);
-  const long long grid_wanted = tiles >= 3 ? std::min<long long>(total, multiprocessor_count()) : total;
-  const int per_block = static_cast<int>((total + grid_wanted - 1) / grid_wanted);
-  const int grid = static_cast<int>((total + per_block - 1) / per_block);
-  if (s.dim == 128) {
-    constexpr int smem = AssignPersistentTile<128>::kSmemBytes;
-    SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kmeans_assign_persistent_kernel<128>, smem,
-                                              "cudaFuncSetAttribute(kmeans_assign_persistent)"));
-    kmeans_assign_persistent_kernel<128>
-        <<<grid, 256, smem, stream>>>(p, row_blocks, static_cast<int>(total), per_block);
-  } else {
-    constexpr int smem = AssignPersistentTile<64>::kSmemBytes;
-    SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kmeans_assign_persistent_kernel<64>, smem,
-                                              "cudaFuncSetAttribute(kmeans_assign_persistent)"));
-    kmeans_assign_persistent_kernel<64>
-        <<<grid, 256, smem, stream>>>(p, row_blocks, static_cast<int>(total), per_block);
-  }
-  return launch_status("kmeans_assign (Hopper, persistent) launch");
-}
-
 Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w, int* labels,
               bool radix_keys, int* sizes, cudaStream_t stream) {
   AssignParams p{x,
@@ -906,28 +543,20 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  radix_keys ? w.keys_in : nullptr,
                  radix_keys ? w.values_in : nullptr,
                  sizes};
-  // Developer switches: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too,
-  // SVG2K_KMEANS_ASSIGN=persistent the persistent pipelined wgmma kernel (measured slower than the
-  // row-block kernel on the H200, docs/PERF.md "k-means (GPU)"); SVG2K_KMEANS_EPILOGUE=running the
-  // row-block kernel's previous per-element running minimum.
+  // Developer switch: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too.
   const char* choice = std::getenv("SVG2K_KMEANS_ASSIGN");
-  const std::string variant = choice ? choice : "";
-  if (current_device_arch() == 90 && variant == "persistent") return assign_persistent(s, p, stream);
-  if (current_device_arch() == 90 && variant != "mma") {
-    const char* epi = std::getenv("SVG2K_KMEANS_EPILOGUE");
-    const bool tile_min = !(epi && std::string(epi) == "running");
+  if (current_device_arch() == 90 && !(choice && std::string(choice) == "mma")) {
     const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
     if (s.dim == 128) {
       constexpr int smem = AssignHopperTile<128>::kSmemBytes;
-      auto kernel =
-          tile_min ? kmeans_assign_hopper_kernel<128, true> : kmeans_assign_hopper_kernel<128, false>;
-      SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kernel, smem, "cudaFuncSetAttribute(kmeans_assign)"));
-      kernel<<<grid, 256, smem, stream>>>(p);
+      SVG2K_RETURN_IF_ERROR(
+          ensure_dynamic_smem(kmeans_assign_hopper_kernel<128>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
+      kmeans_assign_hopper_kernel<128><<<grid, 256, smem, stream>>>(p);
     } else {
       constexpr int smem = AssignHopperTile<64>::kSmemBytes;
-      auto kernel = tile_min ? kmeans_assign_hopper_kernel<64, true> : kmeans_assign_hopper_kernel<64, false>;
-      SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kernel, smem, "cudaFuncSetAttribute(kmeans_assign)"));
-      kernel<<<grid, 256, smem, stream>>>(p);
+      SVG2K_RETURN_IF_ERROR(
+          ensure_dynamic_smem(kmeans_assign_hopper_kernel<64>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
+      kmeans_assign_hopper_kernel<64><<<grid, 256, smem, stream>>>(p);
     }
     return launch_status("kmeans_assign (Hopper) launch");
   }
@@ -944,31 +573,6 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
     kmeans_assign_kernel<64><<<grid, 256, smem, stream>>>(p);
   }
   return launch_status("kmeans_assign launch");
-}
-
-// Offsets scan, chunk histograms, their scan and the stable scatter (see chunk_scatter_kernel).
-Status counting_sort(const KMeansShape& s, const int* labels, const int* sizes, const KMeansWorkspace& w,
-                     int* permutation, cudaStream_t stream) {
-  const long long cells = static_cast<long long>(s.problems) * s.clusters;
-  std::size_t scan_bytes = w.scan_temp_bytes;
-  SVG2K_RETURN_IF_ERROR(
-      call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, sizes, w.global_offsets,
-                                                static_cast<int>(cells), stream),
-                  "kmeans offsets scan"));
-  const int chunks = sort_chunks(s);
-  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(s.problems));
-  chunk_histogram_kernel<<<grid, kSortThreads, s.clusters * sizeof(int), stream>>>(
-      labels, s.tokens, s.clusters, chunks, w.chunk_hist);
-  SVG2K_RETURN_IF_ERROR(launch_status("kmeans chunk_histogram launch"));
-  chunk_scan_kernel<<<static_cast<unsigned>((cells + 255) / 256), 256, 0, stream>>>(
-      w.chunk_hist, w.global_offsets, s.tokens, s.clusters, chunks, cells);
-  SVG2K_RETURN_IF_ERROR(launch_status("kmeans chunk_scan launch"));
-  const int scatter_smem = kSortWarps * s.clusters * static_cast<int>(sizeof(unsigned short));
-  SVG2K_RETURN_IF_ERROR(
-      ensure_dynamic_smem(chunk_scatter_kernel, scatter_smem, "cudaFuncSetAttribute(kmeans chunk_scatter)"));
-  chunk_scatter_kernel<<<grid, kSortThreads, scatter_smem, stream>>>(labels, s.tokens, s.clusters, chunks,
-                                                                     w.chunk_hist, permutation);
-  return launch_status("kmeans chunk_scatter launch");
 }
 
 }  // namespace
@@ -1010,28 +614,20 @@ Status kmeans_run(const KMeansShape& s, const TokenView& x, int iterations, cons
   // Zero iterations: one assignment against the given centroids (labels, sizes, permutation), the
   // centroids stay as they are.
   const int passes = iterations > 0 ? iterations : 1;
-  // SVG2K_KMEANS_SORT=counting selects the counting sort where its histograms fit (developer switch:
-  // measured slower than the CUB radix sort on the H200, docs/PERF.md "k-means (GPU)").
-  const char* sort_choice = std::getenv("SVG2K_KMEANS_SORT");
-  const bool counting = w.chunk_hist != nullptr && sort_choice && std::string(sort_choice) == "counting";
   for (int it = 0; it < passes; ++it) {
     SVG2K_RETURN_IF_ERROR(
         call_status(cudaMemsetAsync(b.sizes, 0, cells * sizeof(int), stream), "kmeans memset sizes"));
-    SVG2K_RETURN_IF_ERROR(assign(s, x, w, labels, !counting, b.sizes, stream));
-    if (counting) {
-      SVG2K_RETURN_IF_ERROR(counting_sort(s, labels, b.sizes, w, b.permutation, stream));
-    } else {
-      std::size_t sort_bytes = w.sort_temp_bytes;
-      SVG2K_RETURN_IF_ERROR(call_status(
-          cub::DeviceRadixSort::SortPairs(w.sort_temp, sort_bytes, w.keys_in, w.keys_out, w.values_in,
-                                          b.permutation, static_cast<int>(items), 0, sort_end_bit(s), stream),
-          "kmeans radix sort"));
-      std::size_t scan_bytes = w.scan_temp_bytes;
-      SVG2K_RETURN_IF_ERROR(
-          call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, b.sizes, w.global_offsets,
-                                                    static_cast<int>(cells), stream),
-                      "kmeans offsets scan"));
-    }
+    SVG2K_RETURN_IF_ERROR(assign(s, x, w, labels, /*radix_keys=*/true, b.sizes, stream));
+    std::size_t sort_bytes = w.sort_temp_bytes;
+    SVG2K_RETURN_IF_ERROR(call_status(
+        cub::DeviceRadixSort::SortPairs(w.sort_temp, sort_bytes, w.keys_in, w.keys_out, w.values_in,
+                                        b.permutation, static_cast<int>(items), 0, sort_end_bit(s), stream),
+        "kmeans radix sort"));
+    std::size_t scan_bytes = w.scan_temp_bytes;
+    SVG2K_RETURN_IF_ERROR(
+        call_status(cub::DeviceScan::ExclusiveSum(w.scan_temp, scan_bytes, b.sizes, w.global_offsets,
+                                                  static_cast<int>(cells), stream),
+                    "kmeans offsets scan"));
     UpdateParams up{x,           s.tokens,         s.clusters, b.permutation,  b.sizes,   w.global_offsets,
                     b.centroids, w.centroids_bf16, w.norms,    norm_stride(s), b.offsets, iterations > 0};
     if (s.dim == 128) {
