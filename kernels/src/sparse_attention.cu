@@ -73,9 +73,10 @@ Status permute(const TokenView& x, const int* perm, int problems, int tokens, in
 
 AttentionKernel resolve_attention_kernel(AttentionKernel requested) {
   if (requested != AttentionKernel::Auto) return requested;
-  // On Hopper the TMA-fed kernel measured 33-35% faster than hopper-simple (docs/PERF.md, 20:16Z);
-  // it runs hopper-simple itself when K/V are not cluster-ordered.
-  return current_device_arch() == 90 ? AttentionKernel::HopperTma : AttentionKernel::Ampere;
+  // On Hopper the TMA-fed kernel with overlapped consumers measured 2-6% faster than hopper-tma,
+  // itself 33-35% faster than hopper-simple (docs/PERF.md, 23:55Z and 20:16Z); it runs
+  // hopper-simple itself when K/V are not cluster-ordered.
+  return current_device_arch() == 90 ? AttentionKernel::HopperTmaOv : AttentionKernel::Ampere;
 }
 
 std::size_t sparse_attention_workspace_bytes(const SparseAttentionShape& s) {

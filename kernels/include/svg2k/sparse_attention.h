@@ -18,7 +18,7 @@
 namespace svg2k {
 
 enum class AttentionKernel {
-  Auto,          // HopperTma on sm_90, Ampere elsewhere
+  Auto,          // HopperTmaOv on sm_90, Ampere elsewhere
   Hopper,        // wgmma + warp-specialized cp.async producer, consumers ping-ponged (sm_90a only)
   HopperSimple,  // the same without ping-pong (sm_90a only; measured 1-3% faster)
   Ampere,        // mma.sync (sm_80+)
