@@ -10,9 +10,9 @@
 #           (default .gpu/kernels-bin-v3) with a COMMIT file; tests/gpu/prepare.sh makes .gpu/deps
 #   device: carry [".gpu/deps", ".gpu/kernels-bin-v3"], command: BUDGET_S=300 bash tests/gpu/kernel_call.sh
 # STOP_ON_TEST_FAILURE=1 skips every later step when the sparse attention tests fail.
-# BENCH_KERNELS (default auto,hopper-simple,hopper-tma), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
-# BENCH_REPEATS, BENCH_WARMUP override the bench; STUDY_KERNEL (default hopper-tma) is the variant
-# profiled, STUDY_SWITCH (default SVG2K_HOPPER_TMA_SPLIT=0, empty: skip) its switch.
+# BENCH_KERNELS (default auto,hopper-tma,hopper-tma-ov), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
+# BENCH_REPEATS, BENCH_WARMUP override the bench; STUDY_KERNEL (default hopper-tma-ov) is the variant
+# profiled, STUDY_SWITCH (default SVG2K_HOPPER_TMA_OV_PINGPONG=1, empty: skip) its switch.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${OUT:-$ROOT/out/kernels}"
@@ -58,9 +58,9 @@ summary() {  # gtest verdict lines of a log
   echo "binaries commit $(cat "$BIN/COMMIT" 2>/dev/null)"
 } 2>&1 | tee "$OUT/machine.txt"
 
-KERNELS="${BENCH_KERNELS:-auto,hopper-simple,hopper-tma}"
-STUDY="${STUDY_KERNEL:-hopper-tma}"
-SWITCH="${STUDY_SWITCH-SVG2K_HOPPER_TMA_SPLIT=0}"
+KERNELS="${BENCH_KERNELS:-auto,hopper-tma,hopper-tma-ov}"
+STUDY="${STUDY_KERNEL:-hopper-tma-ov}"
+SWITCH="${STUDY_SWITCH-SVG2K_HOPPER_TMA_OV_PINGPONG=1}"
 BENCH=("$BIN/bench_attention_gpu" --device cuda --densities 0.30,0.13 --kernels "$KERNELS"
   --repeats "${BENCH_REPEATS:-10}" --warmup "${BENCH_WARMUP:-3}")
 
