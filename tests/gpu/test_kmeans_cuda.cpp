@@ -21,32 +21,19 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <vector>
 
 #include "attention/kmeans.h"
 #include "attention/permutation.h"
+#include "gpu_test_util.h"
 #include "svg2k/kmeans.h"
 #include "svg2k/status.h"
 
 namespace svg2::attention {
 namespace {
 
-const at::Device kCuda(at::kCUDA, 0);
-
-#define SKIP_WITHOUT_GPU()                                                                                 \
-  do {                                                                                                     \
-    if (svg2k::device_count() == 0) GTEST_SKIP() << "no CUDA device visible: GPU tests need one";          \
-    if (svg2k::current_device_arch() < 80)                                                                 \
-      GTEST_SKIP() << "CUDA device is sm_" << svg2k::current_device_arch() << ": the kernels need sm_80+"; \
-  } while (0)
-
-std::uint64_t seed_for(const char* test) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* env = std::getenv("SVG2_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
-  std::printf("[%s] seed %llu\n", test, static_cast<unsigned long long>(seed));
-  return seed;
-}
+using gpu_test::fresh_seed;
+using gpu_test::kCuda;
 
 struct Shape {
   std::int64_t problems, tokens, dim, clusters;
@@ -85,7 +72,7 @@ at::Tensor assign_labels(const Shape& c, const at::Tensor& x, const at::Tensor& 
 
 TEST(GpuKMeansAssign, MatchesReferenceOnOddShapes) {
   SKIP_WITHOUT_GPU();
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_for("assign-odd"));
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("assign-odd"));
   for (const Shape& c : kShapes) {
     SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
                                     << c.clusters);
@@ -134,7 +121,7 @@ RunResult run_kmeans(const Shape& c, const at::Tensor& x, const at::Tensor& init
 
 TEST(GpuKMeansRun, OddShapesKeepTheInvariantsAndEmptyClustersKeepTheirCentroids) {
   SKIP_WITHOUT_GPU();
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_for("kmeans-run-odd"));
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("kmeans-run-odd"));
   for (const Shape& c : kShapes) {
     SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
                                     << c.clusters);

@@ -37,7 +37,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -49,6 +48,7 @@
 #include "attention/permutation.h"
 #include "attention/svg2_cuda_backend_arena.h"
 #include "attention/telemetry_recorder.h"
+#include "gpu_test_util.h"
 #include "svg2/error.h"
 #include "svg2k/kmeans.h"
 #include "svg2k/sparse_attention.h"
@@ -57,26 +57,12 @@
 namespace svg2::attention {
 namespace {
 
+using gpu_test::fresh_seed;
+using gpu_test::kCuda;
+
 using cuda::AttentionKernelChoice;
 using cuda::PipelineShape;
 using cuda::Svg2CudaPipeline;
-
-#define SKIP_WITHOUT_GPU()                                                                                 \
-  do {                                                                                                     \
-    if (svg2k::device_count() == 0) GTEST_SKIP() << "no CUDA device visible: GPU tests need one";          \
-    if (svg2k::current_device_arch() < 80)                                                                 \
-      GTEST_SKIP() << "CUDA device is sm_" << svg2k::current_device_arch() << ": the kernels need sm_80+"; \
-  } while (0)
-
-const at::Device kCuda(at::kCUDA, 0);
-
-// A fresh seed per test (printed, so a failure can be reproduced with SVG2_TEST_SEED).
-std::uint64_t fresh_seed(const char* test) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* env = std::getenv("SVG2_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
-  std::printf("[%s] seed %llu\n", test, static_cast<unsigned long long>(seed));
-  return seed;
-}
 
 at::Tensor randn_device(at::IntArrayRef sizes, at::Generator& gen, at::ScalarType dtype = at::kBFloat16) {
   return at::randn(sizes, gen, at::TensorOptions().dtype(at::kFloat)).to(kCuda, dtype);
