@@ -29,9 +29,10 @@ void add_bench_attention_command(CLI::App& bench, CliContext& ctx) {
       "Comma-separated presets (wan1.3b-480p, wan14b-720p, hunyuan-720p, cpu-small, cpu-medium) or "
       "name:heads:tokens[:qc:kc[:dim]]; default: the device's presets");
   cmd->add_option("--densities", s->densities, "Fixed-density targets, comma-separated (default 0.30,0.13)");
-  cmd->add_option("--kernels", s->kernels,
-                  "CUDA attention kernels to time, comma-separated: auto, hopper-tma-ov, hopper-tma, hopper, "
-                  "hopper-simple, hopper-v3, ampere (the first is used in the SVG2 total; default auto)");
+  cmd->add_option(
+      "--kernels", s->kernels,
+      "CUDA attention kernels to time, comma-separated: auto, hopper-tma-ov, hopper, hopper-simple, "
+      "ampere (the first is used in the SVG2 total; default auto)");
   cmd->add_option("--repeats", o.repeats, "Timed runs (median)")->capture_default_str();
   cmd->add_option("--warmup", o.warmup, "Untimed runs first")->capture_default_str();
   cmd->add_option("--kmeans-iters", o.kmeans_iterations, "Warm k-means iterations per call")

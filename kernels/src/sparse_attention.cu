@@ -73,9 +73,9 @@ Status permute(const TokenView& x, const int* perm, int problems, int tokens, in
 
 AttentionKernel resolve_attention_kernel(AttentionKernel requested) {
   if (requested != AttentionKernel::Auto) return requested;
-  // On Hopper the TMA-fed kernel with overlapped consumers measured 2-6% faster than hopper-tma,
-  // itself 33-35% faster than hopper-simple (docs/PERF.md, 23:55Z and 20:16Z); it runs
-  // hopper-simple itself when K/V are not cluster-ordered.
+  // On Hopper the TMA-fed kernel with overlapped consumers: 2-6% faster than the TMA kernel with
+  // serial consumers it replaced, which was 33-35% faster than hopper-simple (docs/PERF.md, 23:55Z
+  // and 20:16Z); it runs hopper-simple itself when K/V are not cluster-ordered.
   return current_device_arch() == 90 ? AttentionKernel::HopperTmaOv : AttentionKernel::Ampere;
 }
 
@@ -134,12 +134,8 @@ Status sparse_attention_forward(const SparseAttentionShape& s, const SparseAtten
   const long long slots =
       (static_cast<long long>(s.tokens) + rows - 1) / rows + std::min(s.query_clusters, s.tokens);
   if (slots > 0x7fffffffLL) return invalid_argument("sparse_attention: too many row tiles");
-  if (chosen == AttentionKernel::HopperTma)
-    return launch_sparse_attention_hopper_tma(p, s.dim, static_cast<int>(slots), stream);
   if (chosen == AttentionKernel::HopperTmaOv)
     return launch_sparse_attention_hopper_tma_ov(p, s.dim, static_cast<int>(slots), stream);
-  if (chosen == AttentionKernel::HopperV3)
-    return launch_sparse_attention_hopper_v3(p, s.dim, static_cast<int>(slots), stream);
   return hopper ? launch_sparse_attention_hopper(p, s.dim, chosen == AttentionKernel::Hopper,
                                                  static_cast<int>(slots), stream)
                 : launch_sparse_attention_ampere(p, s.dim, static_cast<int>(slots), stream);

@@ -13,17 +13,12 @@ int ampere_rows_per_block();
 int hopper_rows_per_block();
 int ampere_smem_bytes(int dim, int key_clusters);
 int hopper_smem_bytes(int dim, int key_clusters);
-int hopper_v3_smem_bytes(int dim, int key_clusters);
-int hopper_tma_smem_bytes(int dim);
 
 Status launch_sparse_attention_ampere(const AttentionParams& p, int dim, int slots, cudaStream_t stream);
 Status launch_sparse_attention_hopper(const AttentionParams& p, int dim, bool ping_pong, int slots,
                                       cudaStream_t stream);
-Status launch_sparse_attention_hopper_v3(const AttentionParams& p, int dim, int slots, cudaStream_t stream);
-// Falls back to launch_sparse_attention_hopper (no ping-pong) when K/V are not cluster-ordered or
-// their view cannot be described by a TMA tensor map.
-Status launch_sparse_attention_hopper_tma(const AttentionParams& p, int dim, int slots, cudaStream_t stream);
-// The same stream with the overlapped consumers (hopper-tma-ov); same fallback.
+// hopper-tma-ov; falls back to launch_sparse_attention_hopper (no ping-pong) when K/V are not
+// cluster-ordered or their view cannot be described by a TMA tensor map.
 Status launch_sparse_attention_hopper_tma_ov(const AttentionParams& p, int dim, int slots,
                                              cudaStream_t stream);
 

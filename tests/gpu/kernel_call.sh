@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device call for the attention kernels alone (no svg2 CLI, no end-to-end runs): the sparse
 # attention correctness tests first, then the attention table, then the variant under study again
-# with its developer switch (tests and bench, e.g. SVG2K_HOPPER_V3_PINGPONG=1), an Nsight Compute
+# with its developer switch (tests and bench, e.g. SVG2K_HOPPER_TMA_OV_PINGPONG=1), an Nsight Compute
 # look at one launch of it (with NCU_STALLS=1 also the stall reasons and sampled SASS of it and of
 # hopper-simple), the rest of the GPU tests and the larger shape while time is left.
 # Every step under its own timeout, all of them under one budget; logs, JSON and one archive in $OUT.
@@ -10,7 +10,7 @@
 #           (default .gpu/kernels-bin-v3) with a COMMIT file; tests/gpu/prepare.sh makes .gpu/deps
 #   device: carry [".gpu/deps", ".gpu/kernels-bin-v3"], command: BUDGET_S=300 bash tests/gpu/kernel_call.sh
 # STOP_ON_TEST_FAILURE=1 skips every later step when the sparse attention tests fail.
-# BENCH_KERNELS (default auto,hopper-tma,hopper-tma-ov), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
+# BENCH_KERNELS (default auto,hopper-simple,hopper-tma-ov), BENCH_SHAPES, BENCH_EXTRA_SHAPES,
 # BENCH_REPEATS, BENCH_WARMUP override the bench; STUDY_KERNEL (default hopper-tma-ov) is the variant
 # profiled, STUDY_SWITCH (default SVG2K_HOPPER_TMA_OV_PINGPONG=1, empty: skip) its switch.
 set -uo pipefail
@@ -58,7 +58,7 @@ summary() {  # gtest verdict lines of a log
   echo "binaries commit $(cat "$BIN/COMMIT" 2>/dev/null)"
 } 2>&1 | tee "$OUT/machine.txt"
 
-KERNELS="${BENCH_KERNELS:-auto,hopper-tma,hopper-tma-ov}"
+KERNELS="${BENCH_KERNELS:-auto,hopper-simple,hopper-tma-ov}"
 STUDY="${STUDY_KERNEL:-hopper-tma-ov}"
 SWITCH="${STUDY_SWITCH-SVG2K_HOPPER_TMA_OV_PINGPONG=1}"
 BENCH=("$BIN/bench_attention_gpu" --device cuda --densities 0.30,0.13 --kernels "$KERNELS"

@@ -36,7 +36,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,35 +89,9 @@ svg2k::MutableTokenView mutable_tokens_of(at::Tensor& x) {
   return svg2k::contiguous_tokens(x.data_ptr(), static_cast<int>(x.size(1)), static_cast<int>(x.size(2)));
 }
 
-// hopper-tma splits tail tiles across its consumer warpgroups by default; the sparse attention
-// tests also run it with the split off (SVG2K_HOPPER_TMA_SPLIT=0), restoring the caller's setting.
-struct TmaSplitOff {
-  std::string saved;
-  bool had = false;
-  TmaSplitOff() {
-    if (const char* v = std::getenv("SVG2K_HOPPER_TMA_SPLIT")) {
-      had = true;
-      saved = v;
-    }
-    setenv("SVG2K_HOPPER_TMA_SPLIT", "0", 1);
-  }
-  ~TmaSplitOff() {
-    if (had) {
-      setenv("SVG2K_HOPPER_TMA_SPLIT", saved.c_str(), 1);
-    } else {
-      unsetenv("SVG2K_HOPPER_TMA_SPLIT");
-    }
-  }
-};
-
-// Passes over one kernel: two for hopper-tma (split on by default, then off).
-int passes_of(AttentionKernelChoice kernel) {
-  return kernel == AttentionKernelChoice::HopperTma ? 2 : 1;
-}
-
 std::vector<AttentionKernelChoice> kernels_on_this_device() {
-  // SVG2_TEST_ATTENTION_KERNELS=hopper-v3,... narrows the sparse attention tests to those variants
-  // (a device call re-running one kernel under a developer switch such as SVG2K_HOPPER_V3_PINGPONG).
+  // SVG2_TEST_ATTENTION_KERNELS=hopper-tma-ov,... narrows the sparse attention tests to those variants
+  // (a device call re-running one kernel under a developer switch such as SVG2K_HOPPER_TMA_OV_PINGPONG).
   if (const char* only = std::getenv("SVG2_TEST_ATTENTION_KERNELS"); only && *only) {
     std::vector<AttentionKernelChoice> k;
     std::string list = only;
@@ -133,8 +106,6 @@ std::vector<AttentionKernelChoice> kernels_on_this_device() {
   if (svg2k::current_device_arch() == 90) {
     k.push_back(AttentionKernelChoice::Hopper);
     k.push_back(AttentionKernelChoice::HopperSimple);
-    k.push_back(AttentionKernelChoice::HopperV3);
-    k.push_back(AttentionKernelChoice::HopperTma);
     k.push_back(AttentionKernelChoice::HopperTmaOv);
   }
   return k;
@@ -370,9 +341,8 @@ void check_attention_case(const AttentionCase& c, at::Generator& gen) {
   const at::Tensor ref = inverse_permute_tokens(o_ref, pq).view({c.batch, c.heads, c.tokens, c.dim});
 
   for (const AttentionKernelChoice kernel : kernels_on_this_device()) {
-    for (int pass = 0; pass < passes_of(kernel); ++pass) {
-      SCOPED_TRACE("kernel " + cuda::to_string(kernel) + (pass ? " (SVG2K_HOPPER_TMA_SPLIT=0)" : ""));
-      const std::optional<TmaSplitOff> split_off = pass ? std::make_optional<TmaSplitOff>() : std::nullopt;
+    {
+      SCOPED_TRACE("kernel " + cuda::to_string(kernel));
       at::Tensor out = poisoned_like(q);
       pipe.attend(q, k, v, out, kernel, 1.0 / std::sqrt(static_cast<double>(c.dim)));
       ASSERT_TRUE(all_finite(out)) << "output has unwritten (NaN) or non-finite entries";
@@ -393,7 +363,7 @@ TEST(GpuSparseAttention, MatchesReference) {
       {1, 2, 2000, 128, 16, 64, 1e-6, 1, 1, -1, false},     // a single key cluster per row
       {1, 2, 2000, 128, 16, 64, 1.0, 1, 64, -1, false},     // every key cluster
       {1, 1, 3000, 64, 3, 4096, 0.95, 1, 4096, -1, false},  // KC at the 4096 limit
-      // Every key cluster, S odd: the last cluster ends at S, so hopper-tma's last 8-row group
+      // Every key cluster, S odd: the last cluster ends at S, so hopper-tma-ov's last 8-row group
       // reads past the tensor (zero-filled by TMA) in every problem, not only the last one.
       {2, 3, 1001, 128, 7, 9, 1.0, 1, 9, -1, false},
   };
@@ -426,9 +396,8 @@ TEST(GpuSparseAttention, AllSelectedEqualsDenseAttention) {
   const at::Tensor ref =
       at::scaled_dot_product_attention(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat));
   for (const AttentionKernelChoice kernel : kernels_on_this_device()) {
-    for (int pass = 0; pass < passes_of(kernel); ++pass) {
-      SCOPED_TRACE("kernel " + cuda::to_string(kernel) + (pass ? " (SVG2K_HOPPER_TMA_SPLIT=0)" : ""));
-      const std::optional<TmaSplitOff> split_off = pass ? std::make_optional<TmaSplitOff>() : std::nullopt;
+    {
+      SCOPED_TRACE("kernel " + cuda::to_string(kernel));
       at::Tensor out = poisoned_like(q);
       pipe.attend(q, k, v, out, kernel, 1.0 / std::sqrt(static_cast<double>(dim)));
       ASSERT_TRUE(all_finite(out));
@@ -457,10 +426,10 @@ struct ScopedEnv {
   }
 };
 
-// The TMA kernels read K/V as cluster-ordered runs; given K/V in original order with a
-// k_permutation (the library's general contract) they run hopper-simple instead, and with
-// SVG2K_HOPPER_TMA_STRICT=1 they refuse with an error naming the switch.
-TEST(GpuSparseAttention, TmaKernelsFallBackWhenKeysComePermuted) {
+// The TMA kernel reads K/V as cluster-ordered runs; given K/V in original order with a
+// k_permutation (the library's general contract) it runs hopper-simple instead, and with
+// SVG2K_HOPPER_TMA_STRICT=1 it refuses with an error naming the switch.
+TEST(GpuSparseAttention, TmaKernelFallsBackWhenKeysComePermuted) {
   SKIP_WITHOUT_GPU();
   if (svg2k::current_device_arch() != 90) GTEST_SKIP() << "the TMA kernels need sm_90";
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("tma-fallback"));
@@ -514,9 +483,8 @@ TEST(GpuSparseAttention, TmaKernelsFallBackWhenKeysComePermuted) {
   a.block_keys = r.block_keys.data_ptr<int>();
   a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dim)));
   const auto stream = c10::cuda::getCurrentCUDAStream().stream();
-  for (const svg2k::AttentionKernel kernel :
-       {svg2k::AttentionKernel::HopperTma, svg2k::AttentionKernel::HopperTmaOv}) {
-    SCOPED_TRACE(kernel == svg2k::AttentionKernel::HopperTma ? "hopper-tma" : "hopper-tma-ov");
+  {
+    const svg2k::AttentionKernel kernel = svg2k::AttentionKernel::HopperTmaOv;
     out.copy_(poisoned_like(q));
     {
       const ScopedEnv lenient("SVG2K_HOPPER_TMA_STRICT", "0");

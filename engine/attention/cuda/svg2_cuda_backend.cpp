@@ -322,8 +322,8 @@ bool svg2_cuda_backend_available() {
 }
 
 std::unique_ptr<AttentionBackend> make_svg2_cuda_backend(const AttentionConfig& config) {
-  // SVG2_CUDA_ATTENTION_KERNEL=auto|hopper-tma-ov|hopper-tma|hopper|hopper-simple|hopper-v3|ampere
-  // picks the attention kernel (for comparisons); auto = hopper-tma-ov on sm_90, ampere elsewhere.
+  // SVG2_CUDA_ATTENTION_KERNEL=auto|hopper-tma-ov|hopper|hopper-simple|ampere picks the attention
+  // kernel (for comparisons); auto = hopper-tma-ov on sm_90, ampere elsewhere.
   Svg2CudaBackendOptions options;
   if (const char* env = std::getenv("SVG2_CUDA_ATTENTION_KERNEL"); env && *env)
     options.kernel = cuda::attention_kernel_from_string(env);

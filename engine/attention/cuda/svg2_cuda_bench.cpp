@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <functional>
 #include <mutex>
 
@@ -199,14 +198,11 @@ std::vector<BenchAttentionRow> bench_shape_cuda(const BenchAttentionShape& shape
     };
     for (const AttentionKernelChoice kernel : kernels) {
       BenchAttentionKernelTime kt;
-      // hopper-v3 skips a warpgroup with no rows, hopper-tma(-ov) splits a <= 64-row tail across
-      // both (64-row granularity either way), all stream 128-key tiles (the TMA kernels' 8-row key
-      // group padding is not counted); ampere computes 64 x 64 tiles.
+      // hopper-tma-ov splits a <= 64-row tail across both consumer warpgroups (64-row granularity),
+      // the Hopper kernels stream 128-key tiles (the TMA kernel's 8-row key group padding is not
+      // counted); ampere computes 64 x 64 tiles.
       const AttentionKernelChoice resolved = resolve_attention_kernel(kernel);
-      const char* tma_split = std::getenv("SVG2K_HOPPER_TMA_SPLIT");
-      const bool row_tiles_of_64 =
-          resolved == AttentionKernelChoice::HopperV3 || resolved == AttentionKernelChoice::HopperTmaOv ||
-          (resolved == AttentionKernelChoice::HopperTma && !(tma_split && tma_split[0] == '0'));
+      const bool row_tiles_of_64 = resolved == AttentionKernelChoice::HopperTmaOv;
       kt.tile_efficiency = resolved == AttentionKernelChoice::Ampere ? tile_efficiency(64, 64)
                            : row_tiles_of_64                         ? tile_efficiency(64, 128)
                                                                      : tile_efficiency(128, 128);

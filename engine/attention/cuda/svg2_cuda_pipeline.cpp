@@ -74,10 +74,6 @@ svg2k::AttentionKernel to_kernel(AttentionKernelChoice c) {
       return svg2k::AttentionKernel::Hopper;
     case AttentionKernelChoice::HopperSimple:
       return svg2k::AttentionKernel::HopperSimple;
-    case AttentionKernelChoice::HopperV3:
-      return svg2k::AttentionKernel::HopperV3;
-    case AttentionKernelChoice::HopperTma:
-      return svg2k::AttentionKernel::HopperTma;
     case AttentionKernelChoice::HopperTmaOv:
       return svg2k::AttentionKernel::HopperTmaOv;
     case AttentionKernelChoice::Ampere:
@@ -94,12 +90,10 @@ AttentionKernelChoice attention_kernel_from_string(const std::string& name) {
   if (name == "auto") return AttentionKernelChoice::Auto;
   if (name == "hopper") return AttentionKernelChoice::Hopper;
   if (name == "hopper-simple") return AttentionKernelChoice::HopperSimple;
-  if (name == "hopper-v3") return AttentionKernelChoice::HopperV3;
-  if (name == "hopper-tma") return AttentionKernelChoice::HopperTma;
   if (name == "hopper-tma-ov") return AttentionKernelChoice::HopperTmaOv;
   if (name == "ampere") return AttentionKernelChoice::Ampere;
   fail(
-      "attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, hopper-v3, hopper-tma, "
+      "attention kernel '{}' is unknown; allowed: auto, hopper, hopper-simple, "
       "hopper-tma-ov, ampere",
       name);
 }
@@ -110,10 +104,6 @@ std::string to_string(AttentionKernelChoice choice) {
       return "hopper";
     case AttentionKernelChoice::HopperSimple:
       return "hopper-simple";
-    case AttentionKernelChoice::HopperV3:
-      return "hopper-v3";
-    case AttentionKernelChoice::HopperTma:
-      return "hopper-tma";
     case AttentionKernelChoice::HopperTmaOv:
       return "hopper-tma-ov";
     case AttentionKernelChoice::Ampere:
@@ -130,10 +120,6 @@ AttentionKernelChoice resolve_attention_kernel(AttentionKernelChoice choice) {
       return AttentionKernelChoice::Hopper;
     case svg2k::AttentionKernel::HopperSimple:
       return AttentionKernelChoice::HopperSimple;
-    case svg2k::AttentionKernel::HopperV3:
-      return AttentionKernelChoice::HopperV3;
-    case svg2k::AttentionKernel::HopperTma:
-      return AttentionKernelChoice::HopperTma;
     case svg2k::AttentionKernel::HopperTmaOv:
       return AttentionKernelChoice::HopperTmaOv;
     default:

@@ -14,9 +14,9 @@
 
 namespace svg2::attention::cuda {
 
-enum class AttentionKernelChoice { Auto, Hopper, HopperSimple, Ampere, HopperV3, HopperTma, HopperTmaOv };
+enum class AttentionKernelChoice { Auto, Hopper, HopperSimple, Ampere, HopperTmaOv };
 
-// "auto", "hopper", "hopper-simple", "hopper-v3", "hopper-tma", "hopper-tma-ov", "ampere"; throws svg2::Error
+// "auto", "hopper", "hopper-simple", "hopper-tma-ov", "ampere"; throws svg2::Error
 // naming the allowed values.
 AttentionKernelChoice attention_kernel_from_string(const std::string& name);
 std::string to_string(AttentionKernelChoice choice);

@@ -30,8 +30,8 @@ struct BenchAttentionOptions {
   std::string device = "cuda";                   // "cuda" or "cpu"
   std::vector<BenchAttentionShape> shapes;       // empty: the device's defaults
   std::vector<double> densities = {0.30, 0.13};  // fixed-density mode targets
-  // CUDA attention kernels to time ("auto", "hopper-tma-ov", "hopper-tma", "hopper", "hopper-simple",
-  // "hopper-v3", "ampere"); the first one is the one in the SVG2 total.
+  // CUDA attention kernels to time ("auto", "hopper-tma-ov", "hopper", "hopper-simple", "ampere");
+  // the first one is the one in the SVG2 total.
   std::vector<std::string> kernels = {"auto"};
   int warmup = 3;
   int repeats = 10;                 // median of this many timed runs

@@ -22,12 +22,9 @@ enum class AttentionKernel {
   Hopper,        // wgmma + warp-specialized cp.async producer, consumers ping-ponged (sm_90a only)
   HopperSimple,  // the same without ping-pong (sm_90a only; measured 1-3% faster)
   Ampere,        // mma.sync (sm_80+)
-  HopperV3,      // 128-key tiles, producer/consumer register split, P V overlapped with the next S
-                 // and its softmax, separate K and V rings (sm_90a only)
-  HopperTma,     // HopperSimple's consumers fed by TMA copies of 8-row key groups, three stages
-                 // (sm_90a; needs cluster-ordered K/V, i.e. no k_permutation, else runs HopperSimple)
-  HopperTmaOv,   // HopperTma's loader with HopperV3's register split and P V / softmax overlap
-                 // (sm_90a; same K/V needs and fallback as HopperTma)
+  HopperTmaOv,   // TMA copies of 8-row key groups (three stages), producer/consumer register split,
+                 // P V overlapped with the next softmax (sm_90a; needs cluster-ordered K/V, i.e. no
+                 // k_permutation, else runs HopperSimple)
 };
 
 struct SparseAttentionShape {
