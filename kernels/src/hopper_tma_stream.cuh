@@ -16,6 +16,8 @@ namespace svg2k::detail {
 
 // Sets the scores of invalid keys of one warpgroup's 64 x 128 tile to -inf: key j * 8 + i of the
 // tile is valid when bit i of mask byte j is set (bytes packed little-endian into four words).
+// Every lane reads the same 16 bytes, so the tests of whole words and groups are warp-uniform
+// branches: full groups (about 9 in 10 at 1000 key clusters) cost one compare, not 8 selects.
 __device__ __forceinline__ void apply_group_mask(float (&s)[64], std::uint32_t mask_addr, int lane) {
   const float neg_inf = -__int_as_float(0x7f800000);
   std::uint32_t m[4];
@@ -24,12 +26,19 @@ __device__ __forceinline__ void apply_group_mask(float (&s)[64], std::uint32_t m
                : "r"(mask_addr));
   const int shift = 2 * (lane & 3);
 #pragma unroll
-  for (int w = 0; w < 4; ++w) m[w] >>= shift;
+  for (int w = 0; w < 4; ++w) {
+    if (m[w] == 0xffffffffu) continue;  // four full groups
 #pragma unroll
-  for (int j = 0; j < 16; ++j)
+    for (int g = 0; g < 4; ++g) {
+      const std::uint32_t byte = (m[w] >> (8 * g)) & 0xffu;
+      if (byte == 0xffu) continue;
+      const std::uint32_t mine = byte >> shift;  // this lane's two key columns
+      const int j = 4 * w + g;
 #pragma unroll
-    for (int e = 0; e < 4; ++e)
-      if (!((m[j >> 2] >> ((j & 3) * 8 + (e & 1))) & 1u)) s[4 * j + e] = neg_inf;
+      for (int e = 0; e < 4; ++e)
+        if (!((mine >> (e & 1)) & 1u)) s[4 * j + e] = neg_inf;
+    }
+  }
 }
 
 // One producer lane's walk over the 8-row groups of the selected key clusters: positions only
