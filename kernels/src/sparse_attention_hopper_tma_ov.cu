@@ -94,8 +94,8 @@ __device__ __forceinline__ void softmax_scores(float (&s)[64], float (&row_max)[
 
 template <int D, bool PingPong>
 __global__ void __launch_bounds__(384, 1)
-    sparse_attention_hopper_tma_ov_kernel(const AttentionParams p, const __grid_constant__ CUtensorMap k_map,
-                                          const __grid_constant__ CUtensorMap v_map) {
+    sparse_attention_hopper_tma_ov_kernel(const AttentionParams p,
+                                          const __grid_constant__ KeyValueMaps maps) {
 #if SVG2K_HOPPER_ENABLED
   using T = HopperTmaOvTile<D>;
   constexpr int kS = T::kStages;
@@ -138,7 +138,7 @@ __global__ void __launch_bounds__(384, 1)
   if (tid == 0) {
 #pragma unroll
     for (int st = 0; st < kS; ++st) {
-      mbarrier_init(full_bar + 8 * st, 2 * T::kPanels * T::kGroups);  // one per TMA box
+      mbarrier_init(full_bar + 8 * st, 2 * T::kPanels * T::kGroups);  // one per producer item
       mbarrier_init(empty_bar + 8 * st, 256);                         // every consumer thread
     }
     mbarrier_init(q_bar, 128);
@@ -167,9 +167,13 @@ __global__ void __launch_bounds__(384, 1)
     }
     cp_async_mbarrier_arrive(q_bar);
 
-    // ---- K/V: one TMA box per (tensor, panel, group) of each stage, spread over the four warps;
-    // every issuing lane arrives with its own box's bytes (as in hopper-tma). ----
+    // ---- K/V: each (tensor, panel, group) of a stage is one lane's item, spread over the four
+    // warps. Lanes whose groups' rows follow each other in memory form a run (the groups of one
+    // cluster), loaded by a few boxes of 8, 4, 2, 1 groups that the lanes starting them issue: the
+    // TMA issue loop over lanes runs about 5 times per warp and tile instead of 16. Every lane
+    // arrives on the full barrier, a box's issuer with the box's bytes. ----
     constexpr int kItemsPerWarp = 2 * T::kPanels * T::kGroups / 4;
+    constexpr std::uint32_t kWarpLanes = (1u << kItemsPerWarp) - 1u;
     const int lane = pt % 32;
     if (lane >= kItemsPerWarp) return;
     const int item = (pt / 32) * kItemsPerWarp + lane;
@@ -177,28 +181,41 @@ __global__ void __launch_bounds__(384, 1)
     const int panel = (item / T::kGroups) % T::kPanels;
     const bool is_v = item >= T::kPanels * T::kGroups;
     const bool writes_mask = item < T::kGroups;  // K, panel 0: one lane per group
-    const void* map = is_v ? static_cast<const void*>(&v_map) : static_cast<const void*>(&k_map);
-    if (group == 0) tma_prefetch_descriptor(map);
+    const CUtensorMap* box_maps = is_v ? maps.v : maps.k;
+    if (lane < kBoxHeights) tma_prefetch_descriptor(box_maps + lane);
     const int batch = n / p.a.k.heads, head = n % p.a.k.heads;
     const std::uint32_t ring = (is_v ? sV : sK) + panel * T::kPanelBytes + group * 1024;
+    const std::uint32_t lanes_to_mine = (2u << lane) - 1u;
     GroupCursor cursor;
     int stage = 0, round = 0;
     for (int t = 0; t < num_tiles; ++t) {
       const int g = t * T::kGroups + group;
-      int row = 0, valid = 0;  // a group past the stream end loads rows 0-7 (finite), all masked
+      // A group past the stream end loads rows that follow the previous such group's (finite,
+      // zero beyond the tensor), all masked.
+      int row = 8 * (g - groups), valid = 0;
       if (g < groups) {
         cursor.locate(list, koffs, ksizes, g);
         const int within = 8 * (g - cursor.first_group);
         row = cursor.row0 + within;
         valid = min(8, cursor.size - within);
       }
+      const int prev_row = __shfl_up_sync(kWarpLanes, row, 1);
+      const std::uint32_t starts = __ballot_sync(kWarpLanes, lane == 0 || prev_row + 8 != row);
+      const int first = 31 - __clz(starts & lanes_to_mine);
+      const std::uint32_t later = starts & ~lanes_to_mine;
+      const int end = later ? __ffs(later) - 1 : kItemsPerWarp;
+      const int height = box_started_at(lane - first, end - first);
       if (t >= kS) mbarrier_wait(empty_bar + 8 * stage, (round - 1) & 1);
       const std::uint32_t full = full_bar + 8 * stage;
       if (writes_mask)
         asm volatile("st.shared.u8 [%0], %1;\n" ::"r"(mask + 16 * stage + group), "r"((1u << valid) - 1u)
                      : "memory");
-      mbarrier_arrive_expect_tx(full, 1024);
-      tma_load_4d(ring + stage * T::kKVBytes, map, full, panel * 64, row, head, batch);
+      if (height >= 0) {
+        mbarrier_arrive_expect_tx(full, 1024u << height);
+        tma_load_4d(ring + stage * T::kKVBytes, box_maps + height, full, panel * 64, row, head, batch);
+      } else {
+        mbarrier_arrive(full);
+      }
       if (++stage == kS) {
         stage = 0;
         ++round;
@@ -370,15 +387,14 @@ __global__ void __launch_bounds__(384, 1)
 }
 
 template <int D, bool PingPong>
-Status launch_ov(const AttentionParams& p, const CUtensorMap& k_map, const CUtensorMap& v_map, int slots,
-                 cudaStream_t stream) {
+Status launch_ov(const AttentionParams& p, const KeyValueMaps& maps, int slots, cudaStream_t stream) {
   const int smem = HopperTmaOvTile<D>::smem_bytes();
   const Status st = ensure_dynamic_smem(sparse_attention_hopper_tma_ov_kernel<D, PingPong>, smem,
                                         "cudaFuncSetAttribute(sparse attention, TMA overlapped)");
   if (!st.ok()) return st;
   const dim3 grid(static_cast<unsigned>(slots), static_cast<unsigned>(p.problems));
   sparse_attention_hopper_tma_ov_kernel<D, PingPong>
-      <<<grid, HopperTmaOvTile<D>::kThreads, smem, stream>>>(p, k_map, v_map);
+      <<<grid, HopperTmaOvTile<D>::kThreads, smem, stream>>>(p, maps);
   const cudaError_t launch_err = cudaGetLastError();
   return launch_err == cudaSuccess ? Status{} : Status{launch_err, "sparse_attention_hopper_tma_ov launch"};
 }
@@ -389,9 +405,9 @@ Status launch_sparse_attention_hopper_tma_ov(const AttentionParams& p, int dim, 
                                              cudaStream_t stream) {
   // Same layout needs as hopper-tma: cluster-ordered K/V that a tensor map can address; otherwise
   // hopper-simple runs (or, with SVG2K_HOPPER_TMA_STRICT=1, an error names the reason).
-  CUtensorMap k_map, v_map;
-  if (p.a.k_permutation != nullptr || !encode_token_map(&k_map, p.a.k, p.tokens, dim, p.problems) ||
-      !encode_token_map(&v_map, p.a.v, p.tokens, dim, p.problems)) {
+  KeyValueMaps maps;
+  if (p.a.k_permutation != nullptr ||
+      !encode_key_value_maps(&maps, p.a.k, p.a.v, p.tokens, dim, p.problems)) {
     const char* strict = std::getenv("SVG2K_HOPPER_TMA_STRICT");
     if (strict && strict[0] == '1')
       return invalid_argument(
@@ -402,10 +418,8 @@ Status launch_sparse_attention_hopper_tma_ov(const AttentionParams& p, int dim, 
   const char* pp_env = std::getenv("SVG2K_HOPPER_TMA_OV_PINGPONG");
   const bool pp = pp_env && pp_env[0] == '1';
   if (dim == 128)
-    return pp ? launch_ov<128, true>(p, k_map, v_map, slots, stream)
-              : launch_ov<128, false>(p, k_map, v_map, slots, stream);
-  return pp ? launch_ov<64, true>(p, k_map, v_map, slots, stream)
-            : launch_ov<64, false>(p, k_map, v_map, slots, stream);
+    return pp ? launch_ov<128, true>(p, maps, slots, stream) : launch_ov<128, false>(p, maps, slots, stream);
+  return pp ? launch_ov<64, true>(p, maps, slots, stream) : launch_ov<64, false>(p, maps, slots, stream);
 }
 
 }  // namespace svg2k::detail

@@ -366,6 +366,9 @@ TEST(GpuSparseAttention, MatchesReference) {
       // Every key cluster, S odd: the last cluster ends at S, so hopper-tma-ov's last 8-row group
       // reads past the tensor (zero-filled by TMA) in every problem, not only the last one.
       {2, 3, 1001, 128, 7, 9, 1.0, 1, 9, -1, false},
+      // Key clusters of about 250 tokens, D 64: hopper-tma-ov loads runs of whole 64-row boxes, cut
+      // at its producer warps' 8-group boundary, and a cluster's last partial group in a smaller box.
+      {1, 2, 1500, 64, 5, 6, 1.0, 1, 6, -1, false},
   };
   for (const AttentionCase& c : cases) {
     SCOPED_TRACE(testing::Message() << "B " << c.batch << " H " << c.heads << " S " << c.tokens << " D "
