@@ -27,8 +27,7 @@ __global__ void __launch_bounds__(128) sparse_attention_ampere_kernel(const Atte
   using T = AmpereTile<D>;
   extern __shared__ unsigned char smem_raw[];
   __shared__ int s_item[3];
-  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
-                                                         ~std::uintptr_t(1023));
+  unsigned char* smem = aligned_smem_1024(smem_raw);
   const std::uint32_t sQ = smem_addr(smem);
   const std::uint32_t sK = sQ + T::kQBytes;
   const std::uint32_t sV = sK + 2 * T::kKVBytes;
@@ -177,13 +176,7 @@ __global__ void __launch_bounds__(128) sparse_attention_ampere_kernel(const Atte
 
   // Normalize, stage the tile in shared memory (Q's space), then 16-byte stores through Q's permutation.
   float inv[2];
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    float l = row_sum[h];
-    l += __shfl_xor_sync(0xffffffffu, l, 1);
-    l += __shfl_xor_sync(0xffffffffu, l, 2);
-    inv[h] = 1.f / l;
-  }
+  inverse_row_sums(row_sum, inv);
 #pragma unroll
   for (int db = 0; db < D / 8; ++db) {
 #pragma unroll

@@ -99,6 +99,24 @@ __device__ __forceinline__ int query_source(const AttentionParams& p, int n, int
   return p.a.q_permutation ? p.a.q_permutation[static_cast<long long>(n) * p.tokens + ordered] : ordered;
 }
 
+// The dynamic shared memory, rounded up to 1024 bytes (the SWIZZLE_128B atom's alignment).
+__device__ __forceinline__ unsigned char* aligned_smem_1024(unsigned char* raw) {
+  return reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(raw) + 1023) &
+                                          ~std::uintptr_t(1023));
+}
+
+// 1 / the softmax denominators of a thread's two rows of an m16 fragment: each row's partial sums
+// are spread over the four lanes of a quad.
+__device__ __forceinline__ void inverse_row_sums(const float (&row_sum)[2], float (&inv)[2]) {
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float l = row_sum[h];
+    l += __shfl_xor_sync(0xffffffffu, l, 1);
+    l += __shfl_xor_sync(0xffffffffu, l, 2);
+    inv[h] = 1.f / l;
+  }
+}
+
 __device__ __forceinline__ float fast_exp2(float x) {
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));

@@ -56,17 +56,14 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const A
   using T = HopperTile<D>;
   extern __shared__ unsigned char smem_raw[];
   __shared__ int s_item[3];
-  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
-                                                         ~std::uintptr_t(1023));
-  const std::uint32_t sQ = smem_addr(smem);
-  const std::uint32_t sK = sQ + T::kQBytes;
-  const std::uint32_t sV = sK + 2 * T::kKVBytes;
-  const std::uint32_t bar = sQ + T::kTileBytes;  // full[2], empty[2], q_full
-  const std::uint32_t full_bar = bar, empty_bar = bar + 16, q_bar = bar + 32;
-  int* rowsrc = reinterpret_cast<int*>(smem + T::kTileBytes + T::kBarrierBytes);  // [2][kKeys]
-  int* seg_prefix = rowsrc + 2 * T::kKeys;                                        // [KC + 1]
-  int* seg_base = seg_prefix + p.key_clusters + 1;                                // [KC]
-  int* scratch = seg_base + p.key_clusters;                                       // [33]
+  const HopperBlockSmem<2> sm(smem_raw, T::kQBytes, T::kKVBytes);
+  static_assert(T::kBarrierBytes == HopperBlockSmem<2>::kBarrierBytes, "smem_bytes() must match the carving");
+  const std::uint32_t sQ = sm.q, sK = sm.k, sV = sm.v;
+  const std::uint32_t full_bar = sm.full, empty_bar = sm.empty;
+  int* rowsrc = reinterpret_cast<int*>(sm.after_barriers);  // [2][kKeys]
+  int* seg_prefix = rowsrc + 2 * T::kKeys;                  // [KC + 1]
+  int* seg_base = seg_prefix + p.key_clusters + 1;          // [KC]
+  int* scratch = seg_base + p.key_clusters;                 // [33]
 
   WorkItem w;
   if (!find_work_item<T::kRows>(p, w, s_item)) return;
@@ -78,28 +75,14 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const A
     return;
   }
   const int num_tiles = ceil_div(L, T::kKeys);
-  if (tid == 0) {
-    mbarrier_init(full_bar, 128);
-    mbarrier_init(full_bar + 8, 128);
-    mbarrier_init(empty_bar, 256);
-    mbarrier_init(empty_bar + 8, 256);
-    mbarrier_init(q_bar, 128);
-  }
-  __syncthreads();
+  sm.init_barriers(128);  // full: the producer's 128 cp.async arrivals
 
   const int wg = tid / 128;
   if (wg == 2) {
     // ---- producer warpgroup: gathers Q once, then the key stream tile by tile. Thread pt owns
     // row pt of every tile (its source), then all 128 issue coalesced 16-byte copies. ----
     const int pt = tid - 256;
-    rowsrc[pt] = pt < w.rows ? query_source(p, n, w.row0 + pt) : -1;
-    named_barrier_sync(1, 128);
-    for (int q = pt; q < T::kRows * T::kChunks; q += 128) {
-      const int r = q / T::kChunks, c = q % T::kChunks;
-      const int s = rowsrc[r];
-      cp_async_16(sQ + swizzled_offset<T::kRows>(r, c), token_row(p.a.q, n, s >= 0 ? s : 0) + c * 8, s >= 0);
-    }
-    cp_async_mbarrier_arrive(q_bar);
+    gather_query_tile<D>(p, w, rowsrc, sQ, sm.q_full, pt);
     named_barrier_sync(1, 128);  // rowsrc[0..127] is rewritten below
     KeyCursor cursor;
     for (int t = 0; t < num_tiles; ++t) {
@@ -133,14 +116,11 @@ __global__ void __launch_bounds__(384, 1) sparse_attention_hopper_kernel(const A
     const int my_bar = 2 + cw, other_bar = 3 - cw;
 
     float s[64];
-    float o[D / 2];
-#pragma unroll
-    for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
-    float row_max[2] = {-__int_as_float(0x7f800000), -__int_as_float(0x7f800000)};
-    float row_sum[2] = {0.f, 0.f};
+    float o[D / 2], row_max[2], row_sum[2];
+    reset_softmax_state<D>(o, row_max, row_sum);
     std::uint32_t pf[8][4];
 
-    mbarrier_wait(q_bar, 0);
+    mbarrier_wait(sm.q_full, 0);
     if (PingPong && cw == 1) named_barrier_arrive(2, 256);
 
     mbarrier_wait(full_bar, 0);

@@ -48,50 +48,6 @@ struct HopperTmaOvTile {
 
 namespace {
 
-#if SVG2K_HOPPER_ENABLED
-
-// Softmax of one masked 64 x 128 tile that leaves O alone (a P V product may be accumulating into
-// it): updates the running maxima and sums, packs P into bf16 A fragments and returns in corr the
-// factor O must be scaled by once that product has landed.
-__device__ __forceinline__ void softmax_scores(float (&s)[64], float (&row_max)[2], float (&row_sum)[2],
-                                               float (&corr)[2], std::uint32_t (&pf)[8][4],
-                                               std::uint32_t mask_addr, float scale_log2, int lane) {
-  apply_group_mask(s, mask_addr, lane);
-  const float neg_inf = -__int_as_float(0x7f800000);
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    float mx = neg_inf;
-#pragma unroll
-    for (int j = 0; j < 16; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-    // Finite from the first tile on: a warpgroup's first tile starts with a valid key.
-    const float m_new = fmaxf(row_max[h], mx * scale_log2);
-    corr[h] = fast_exp2(row_max[h] - m_new);
-    row_max[h] = m_new;
-    float sum = 0.f;
-#pragma unroll
-    for (int j = 0; j < 16; ++j) {
-#pragma unroll
-      for (int e = 2 * h; e < 2 * h + 2; ++e) {
-        const float pv = fast_exp2(fmaf(s[4 * j + e], scale_log2, -m_new));
-        s[4 * j + e] = pv;
-        sum += pv;
-      }
-    }
-    row_sum[h] = row_sum[h] * corr[h] + sum;
-  }
-#pragma unroll
-  for (int kk = 0; kk < 8; ++kk) {
-    pf[kk][0] = pack_bf16x2(s[8 * kk + 0], s[8 * kk + 1]);
-    pf[kk][1] = pack_bf16x2(s[8 * kk + 2], s[8 * kk + 3]);
-    pf[kk][2] = pack_bf16x2(s[8 * kk + 4], s[8 * kk + 5]);
-    pf[kk][3] = pack_bf16x2(s[8 * kk + 6], s[8 * kk + 7]);
-  }
-}
-
-#endif  // SVG2K_HOPPER_ENABLED
-
 template <int D, bool PingPong>
 __global__ void __launch_bounds__(384, 1)
     sparse_attention_hopper_tma_ov_kernel(const AttentionParams p,
@@ -101,16 +57,14 @@ __global__ void __launch_bounds__(384, 1)
   constexpr int kS = T::kStages;
   extern __shared__ unsigned char smem_raw[];
   __shared__ int s_item[3];
-  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
-                                                         ~std::uintptr_t(1023));
-  const std::uint32_t sQ = smem_addr(smem);
-  const std::uint32_t sK = sQ + T::kQBytes;
-  const std::uint32_t sV = sK + kS * T::kKVBytes;
-  const std::uint32_t bar = sQ + T::kTileBytes;  // full[kS], empty[kS], q_full
-  const std::uint32_t full_bar = bar, empty_bar = bar + 8 * kS, q_bar = bar + 16 * kS;
-  const std::uint32_t mask = bar + T::kBarrierBytes;  // [kS][16] bytes
-  int* rowsrc = reinterpret_cast<int*>(smem + T::kTileBytes + T::kBarrierBytes + T::kMaskBytes);  // [kRows]
-  int* scratch = rowsrc + T::kRows;                                                               // [33]
+  const HopperBlockSmem<kS> sm(smem_raw, T::kQBytes, T::kKVBytes);
+  static_assert(T::kBarrierBytes == HopperBlockSmem<kS>::kBarrierBytes,
+                "smem_bytes() must match the carving");
+  const std::uint32_t sQ = sm.q, sK = sm.k, sV = sm.v;
+  const std::uint32_t full_bar = sm.full, empty_bar = sm.empty;
+  const std::uint32_t mask = smem_addr(sm.after_barriers);                  // [kS][16] bytes
+  int* rowsrc = reinterpret_cast<int*>(sm.after_barriers + T::kMaskBytes);  // [kRows]
+  int* scratch = rowsrc + T::kRows;                                         // [33]
 
   // No exit before the role branch: an exit shared by both roles keeps ptxas from applying the
   // register split (hopper-v3: consumers held at 168, spills, serialized wgmma). A block without
@@ -135,16 +89,7 @@ __global__ void __launch_bounds__(384, 1)
     block_exclusive_scan(local, scratch, &groups);
   }
   const int num_tiles = ceil_div(groups, T::kGroups);
-  if (tid == 0) {
-#pragma unroll
-    for (int st = 0; st < kS; ++st) {
-      mbarrier_init(full_bar + 8 * st, 2 * T::kPanels * T::kGroups);  // one per producer item
-      mbarrier_init(empty_bar + 8 * st, 256);                         // every consumer thread
-    }
-    mbarrier_init(q_bar, 128);
-    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
-  }
-  __syncthreads();
+  sm.init_barriers(2 * T::kPanels * T::kGroups);  // one arrival per producer item
   const bool idle = !has_tile || groups == 0;
 
   // One if/else on the warpgroup, setmaxnreg first in each branch; the role goes through a shuffle
@@ -157,15 +102,7 @@ __global__ void __launch_bounds__(384, 1)
       return;
     }
     const int pt = tid - 256;
-    // ---- Q: gathered once through q_permutation by the whole producer warpgroup ----
-    rowsrc[pt] = pt < w.rows ? query_source(p, n, w.row0 + pt) : -1;
-    named_barrier_sync(1, 128);
-    for (int q = pt; q < T::kRows * T::kChunks; q += 128) {
-      const int r = q / T::kChunks, c = q % T::kChunks;
-      const int s = rowsrc[r];
-      cp_async_16(sQ + swizzled_offset<T::kRows>(r, c), token_row(p.a.q, n, s >= 0 ? s : 0) + c * 8, s >= 0);
-    }
-    cp_async_mbarrier_arrive(q_bar);
+    gather_query_tile<D>(p, w, rowsrc, sQ, sm.q_full, pt);  // Q once, through q_permutation
 
     // ---- K/V: each (tensor, panel, group) of a stage is one lane's item, spread over the four
     // warps. Lanes whose groups' rows follow each other in memory form a run (the groups of one
@@ -235,13 +172,10 @@ __global__ void __launch_bounds__(384, 1)
     const std::uint32_t q_rows = sQ + (split ? 0 : cw * 64 * 128);
 
     float s[64];
-    float o[D / 2];
-#pragma unroll
-    for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
-    float row_max[2] = {-__int_as_float(0x7f800000), -__int_as_float(0x7f800000)};
-    float row_sum[2] = {0.f, 0.f};
+    float o[D / 2], row_max[2], row_sum[2];
+    reset_softmax_state<D>(o, row_max, row_sum);
 
-    mbarrier_wait(q_bar, 0);
+    mbarrier_wait(sm.q_full, 0);
     fence_proxy_async_shared();  // Q came through cp.async (generic proxy); wgmma reads it async
 
     if (split) {
@@ -276,7 +210,7 @@ __global__ void __launch_bounds__(384, 1)
       }
       // Merge: warpgroup 1 hands its (max, sum, O) to warpgroup 0 through the K ring, free once
       // both have passed every tile (all copies landed, all products waited).
-      float* xchg = reinterpret_cast<float*>(smem + T::kQBytes);
+      float* xchg = reinterpret_cast<float*>(sm.base + T::kQBytes);
       named_barrier_sync(2, 256);
       if (cw == 1) {
 #pragma unroll
@@ -333,17 +267,12 @@ __global__ void __launch_bounds__(384, 1)
         wgmma_wait<1>();
         fence_registers(s);
         float corr[2];
-        softmax_scores(s, row_max, row_sum, corr, pf_cur, mask + 16 * stage, p.scale_log2, lane);
+        apply_group_mask(s, mask + 16 * stage, lane);
+        softmax_scores(s, row_max, row_sum, corr, pf_cur, p.scale_log2);
         wgmma_wait<0>();
         fence_registers(o);
         mbarrier_arrive(empty_bar + 8 * prev);  // K(t-1) and V(t-1) are no longer read
-#pragma unroll
-        for (int j = 0; j < D / 8; ++j) {
-          o[4 * j + 0] *= corr[0];
-          o[4 * j + 1] *= corr[0];
-          o[4 * j + 2] *= corr[1];
-          o[4 * j + 3] *= corr[1];
-        }
+        rescale_rows<D>(o, corr);
       };
       const auto finish_pv = [&](const std::uint32_t(&pf)[8][4], int t) {
         my_turn();
@@ -367,7 +296,8 @@ __global__ void __launch_bounds__(384, 1)
       fence_registers(s);
       {
         float corr[2];  // O is still zero
-        softmax_scores(s, row_max, row_sum, corr, pf_a, mask, p.scale_log2, lane);
+        apply_group_mask(s, mask, lane);
+        softmax_scores(s, row_max, row_sum, corr, pf_a, p.scale_log2);
       }
       int t = 1;
       for (; t + 1 < num_tiles; t += 2) {
