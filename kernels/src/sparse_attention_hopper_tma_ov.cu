@@ -127,9 +127,7 @@ __global__ void __launch_bounds__(384, 1)
     int stage = 0, round = 0;
     for (int t = 0; t < num_tiles; ++t) {
       const int g = t * T::kGroups + group;
-      // A group past the stream end loads rows that follow the previous such group's (finite,
-      // zero beyond the tensor), all masked.
-      int row = 8 * (g - groups), valid = 0;
+      int row = 0, valid = 0;  // a group past the stream end loads rows 0-7 (finite), all masked
       if (g < groups) {
         cursor.locate(list, koffs, ksizes, g);
         const int within = 8 * (g - cursor.first_group);
