@@ -65,6 +65,7 @@ __global__ void __launch_bounds__(384, 1)
   const std::uint32_t mask = smem_addr(sm.after_barriers);                  // [kS][16] bytes
   int* rowsrc = reinterpret_cast<int*>(sm.after_barriers + T::kMaskBytes);  // [kRows]
   int* scratch = rowsrc + T::kRows;                                         // [33]
+  const std::uint32_t pin = smem_addr(scratch);  // pin_before_wait's target, once the scan is done
 
   // No exit before the role branch: an exit shared by both roles keeps ptxas from applying the
   // register split (hopper-v3: consumers held at 168, spills, serialized wgmma). A block without
@@ -192,7 +193,7 @@ __global__ void __launch_bounds__(384, 1)
           wgmma_wait<0>();
           fence_registers(s);
           apply_group_mask(s, mask + 16 * stage, lane);
-          online_softmax<D>(s, o, row_max, row_sum, pf, p.scale_log2);
+          online_softmax<D, /*Lazy=*/true>(s, o, row_max, row_sum, pf, p.scale_log2);
           fence_registers(o);
           wgmma_fence();
           issue_pv<D>(o, pf, sV + stage * T::kKVBytes);
@@ -267,10 +268,11 @@ __global__ void __launch_bounds__(384, 1)
         float corr[2];
         apply_group_mask(s, mask + 16 * stage, lane);
         softmax_scores(s, row_max, row_sum, corr, pf_cur, p.scale_log2);
+        pin_before_wait(row_sum, pin);
         wgmma_wait<0>();
         fence_registers(o);
-        mbarrier_arrive(empty_bar + 8 * prev);  // K(t-1) and V(t-1) are no longer read
-        rescale_rows<D>(o, corr);
+        mbarrier_arrive(empty_bar + 8 * prev);          // K(t-1) and V(t-1) are no longer read
+        if (moved_any(corr)) rescale_rows<D>(o, corr);  // warp-uniform
       };
       const auto finish_pv = [&](const std::uint32_t(&pf)[8][4], int t) {
         my_turn();
