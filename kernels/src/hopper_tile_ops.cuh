@@ -141,10 +141,16 @@ __device__ __forceinline__ bool moved_any(const float (&corr)[2]) {
 
 // Keeps the softmax ahead of the next wgmma wait: ptxas otherwise hoists the wait (it has no
 // register operands) above most of the softmax, so that runs after the P V product instead of
-// under it. A shared-memory store of the running sums (which depend on every exponential) is not
-// moved across the wait. Every thread writes the same 8 scratch bytes; nothing reads them.
-__device__ __forceinline__ void pin_before_wait(const float (&row_sum)[2], std::uint32_t scratch) {
-  asm volatile("st.shared.v2.f32 [%0], {%1, %2};\n" ::"r"(scratch), "f"(row_sum[0]), "f"(row_sum[1])
+// under it. A shared-memory store is not moved across the wait, so storing the running sums (they
+// depend on every exponential) and an XOR of P's packed words pins all of it. Every thread writes
+// the same 16 scratch bytes; nothing reads them.
+__device__ __forceinline__ void pin_before_wait(const float (&row_sum)[2], const std::uint32_t (&pf)[8][4],
+                                                std::uint32_t scratch) {
+  std::uint32_t x = 0;
+#pragma unroll
+  for (int kk = 0; kk < 8; ++kk) x ^= pf[kk][0] ^ pf[kk][1] ^ pf[kk][2] ^ pf[kk][3];
+  asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %3};\n" ::"r"(scratch), "f"(row_sum[0]), "f"(row_sum[1]),
+               "r"(x)
                : "memory");
 }
 

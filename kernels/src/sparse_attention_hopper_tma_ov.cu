@@ -65,7 +65,7 @@ __global__ void __launch_bounds__(384, 1)
   const std::uint32_t mask = smem_addr(sm.after_barriers);                  // [kS][16] bytes
   int* rowsrc = reinterpret_cast<int*>(sm.after_barriers + T::kMaskBytes);  // [kRows]
   int* scratch = rowsrc + T::kRows;                                         // [33]
-  const std::uint32_t pin = smem_addr(scratch);  // pin_before_wait's target, once the scan is done
+  const std::uint32_t pin = smem_addr(scratch);  // pin_before_wait's 16 bytes (16-aligned), after the scan
 
   // No exit before the role branch: an exit shared by both roles keeps ptxas from applying the
   // register split (hopper-v3: consumers held at 168, spills, serialized wgmma). A block without
@@ -268,7 +268,7 @@ __global__ void __launch_bounds__(384, 1)
         float corr[2];
         apply_group_mask(s, mask + 16 * stage, lane);
         softmax_scores(s, row_max, row_sum, corr, pf_cur, p.scale_log2);
-        pin_before_wait(row_sum, pin);
+        pin_before_wait(row_sum, pf_cur, pin);
         wgmma_wait<0>();
         fence_registers(o);
         mbarrier_arrive(empty_bar + 8 * prev);          // K(t-1) and V(t-1) are no longer read
