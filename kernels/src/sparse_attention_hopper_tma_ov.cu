@@ -1,12 +1,14 @@
 // Block-sparse attention for Hopper (sm_90a), `hopper-tma-ov`: hopper-tma's TMA key/value stream
-// (8-row groups, one box per group and panel, three K+V stages, byte-counted full barriers) with
-// hopper-v3's consumer overlap, which lost only while the cp.async producer was the limit:
+// (8-row groups, runs of contiguous groups in boxes of up to 64 rows, three K+V stages, byte-counted
+// full barriers) with hopper-v3's consumer overlap, which lost only while the cp.async producer was
+// the limit:
 //  - register split: the TMA producer needs few registers, so its warpgroup gives them back
 //    (setmaxnreg.dec to 40) and the consumers take them (setmaxnreg.inc to 232; 40 + 2 x 232 = 504,
 //    the 168 x 384 launch allocation), so a consumer holds S, O and two P sets at once;
 //  - tile t issues S(t) = Q K(t)^T and O += P(t-1) V(t-1) as two commit groups, waits for the first
-//    and runs the softmax of tile t while the P V product is still on the tensor cores; stage t-1 is
-//    released when that product has landed (the producer then loads t+2 into it);
+//    and runs the softmax of tile t while the P V product is still on the tensor cores (pinned
+//    there: pin_before_wait); stage t-1 is released when that product has landed (the producer
+//    then loads t+2 into it); lazy rescaling leaves O alone on most tiles;
 //  - tails of <= 64 query rows keep hopper-tma's split (both warpgroups on the same rows, alternate
 //    key tiles, merged at the end) with the serial chain per warpgroup: the overlap would hold a
 //    warpgroup's previous tile across the other's tile, and three stages would then serialize them.
