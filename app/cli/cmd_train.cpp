@@ -105,6 +105,9 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
   d->add_option("--text-lr-scale", dit->text_lr_scale, "umT5 LR relative to the DiT's")
       ->capture_default_str();
   d->add_option("--ema", dit->ema_decay, "EMA decay of the saved weights")->capture_default_str();
+  d->add_option("--sigma-shift", dit->sigma_shift,
+                "Flow shift applied to the training sigmas (match the sampler's shift; 1 = none)")
+      ->capture_default_str();
   d->add_flag("!--freeze-text", dit->train_text_encoder, "Keep the umT5 at its init");
   d->callback([&ctx, dit] { ctx.action = [&ctx, dit] { return print_train(ctx, train_dit(*dit)); }; });
 

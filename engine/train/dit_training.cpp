@@ -1,9 +1,9 @@
 // `svg2 train dit`: the demo model's Wan DiT, trained jointly with its umT5 text encoder on a
 // bank of VAE-encoded procedural clips. Flow matching as Wan samples it: x_sigma = (1 - sigma) x0
 // + sigma noise, the DiT predicts v = noise - x0 at timestep sigma * 1000; sigma from a
-// logit-normal; a share of samples sees the empty prompt so classifier-free guidance works with
-// an empty negative prompt. bf16 autocast on CUDA, fp32 master weights, AdamW, EMA weights are
-// what gets saved as the model.
+// logit-normal, shifted like the sampler's schedule (--sigma-shift); a share of samples sees the empty prompt
+// so classifier-free guidance works with an empty negative prompt. bf16 autocast on CUDA, fp32 master
+// weights, AdamW, EMA weights are what gets saved as the model.
 #include <ATen/Context.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/core/Generator.h>
@@ -57,6 +57,8 @@ void validate(const DitTrainOptions& o) {
   SVG2_CHECK(o.batch >= 1 && o.batch <= 4096, "--batch must be in [1, 4096], got {}", o.batch);
   SVG2_CHECK(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1), got {}", o.lr);
   SVG2_CHECK(o.ema_decay >= 0 && o.ema_decay < 1, "--ema must be in [0, 1), got {}", o.ema_decay);
+  SVG2_CHECK(o.sigma_shift >= 1 && o.sigma_shift <= 20, "--sigma-shift must be in [1, 20], got {}",
+             o.sigma_shift);
 }
 
 std::vector<double> json_doubles(const nlohmann::json& j, const std::string& key, const std::string& file) {
@@ -187,9 +189,10 @@ TrainReport train_dit(const DitTrainOptions& o) {
     const at::Tensor keep = drop.logical_not().unsqueeze(1);
     ids = at::where(keep, ids, empty_ids.slice(1, 0, ids.size(1)));
     mask = at::where(keep, mask, empty_mask.slice(1, 0, mask.size(1)));
-    const at::Tensor sigma =
+    const at::Tensor unshifted =
         at::sigmoid(at::randn({o.batch}, gen, at::TensorOptions().device(device)) * o.logit_normal_std +
                     o.logit_normal_mean);
+    const at::Tensor sigma = o.sigma_shift * unshifted / (1 + (o.sigma_shift - 1) * unshifted);
     const at::Tensor noise = at::randn(x0.sizes(), gen, x0.options());
     const at::Tensor s = sigma.view({-1, 1, 1, 1, 1});
     const at::Tensor xt = (1 - s) * x0 + s * noise;

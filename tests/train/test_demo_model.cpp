@@ -1,6 +1,6 @@
 // The committed demo model (resources/models/demo): it loads, a fixed prompt and seed renders the
-// same clip twice, and SVG2 at the model's defaults stays close to dense on two fixed prompts (the
-// checker test waits for a checkpoint that draws the prompt's objects).
+// same clip twice and passes the checker, and SVG2 at the model's defaults stays close to dense on
+// two fixed prompts.
 // Full-size CPU renders (256x256x33 at the model's default steps).
 #include <gtest/gtest.h>
 
@@ -22,7 +22,7 @@ constexpr const char* kSecondPrompt = "a green star and a yellow square bouncing
 constexpr std::int64_t kSecondSeed = 11;
 
 // Floors for the PSNR of the SVG2 render against the dense render of the same seed, per fixed
-// prompt. MODEL_CARD.md records the measured values (27.8 and 21.2 dB on the fourth checkpoint at
+// prompt. MODEL_CARD.md records the measured values (27.7 and 24.6 dB on the fifth checkpoint at
 // its defaults, QC 64 / KC 256 / top_p 0.95); each floor sits ~2.5 dB below for CPU-library
 // differences.
 struct FixedPrompt {
@@ -30,7 +30,7 @@ struct FixedPrompt {
   std::int64_t seed;
   double psnr_floor_db;
 };
-constexpr FixedPrompt kFixedPrompts[] = {{kPrompt, kSeed, 25.0}, {kSecondPrompt, kSecondSeed, 18.5}};
+constexpr FixedPrompt kFixedPrompts[] = {{kPrompt, kSeed, 25.0}, {kSecondPrompt, kSecondSeed, 22.0}};
 
 svg2::AttentionConfig model_attention(svg2::AttentionMode mode) {
   const svg2::ModelInfo info = svg2::probe_model(svg2::bundled_demo_model_dir());
@@ -68,7 +68,10 @@ TEST(DemoModel, CommittedWeightsLoad) {
   EXPECT_LE(bytes, 40u * 1000 * 1000) << "the demo model must stay within 40 MB";
 }
 
-TEST(DemoModel, FixedPromptAndSeedRenderTheSameClip) {
+// The first fixed prompt, rendered dense twice: the same clip both times, and one the checker
+// passes (a red circle moving right over blue; most held-out prompts still fail, MODEL_CARD.md).
+// One test for both so that CI renders the clip once more, not twice.
+TEST(DemoModel, FixedPromptRendersTheSameClipAndPassesTheChecker) {
   svg2::Engine engine;
   const svg2::RenderResult a = render(engine, svg2::AttentionMode::Dense);
   const svg2::RenderResult b = render(engine, svg2::AttentionMode::Dense);
@@ -76,6 +79,9 @@ TEST(DemoModel, FixedPromptAndSeedRenderTheSameClip) {
   EXPECT_EQ(a.video.width, 256);
   EXPECT_EQ(a.video.height, 256);
   EXPECT_EQ(a.video.rgb, b.video.rgb) << "same prompt, seed and device must give the same clip";
+  const svg2::procedural::CheckResult r = svg2::procedural::check_clip(a.video, kPrompt);
+  std::printf("[ value ] checker: %s\n", r.summary.c_str());
+  EXPECT_TRUE(r.passed()) << r.summary;
 }
 
 // Two fixed prompts (one object on a plain background; two objects on a gradient): SVG2 at the model's
@@ -93,14 +99,4 @@ TEST(DemoModel, Svg2StaysCloseToDenseOnFixedPrompts) {
     EXPECT_LT(sparse.density.mean_density, 0.9)
         << prompt << ": SVG2 at the model's defaults must actually skip work";
   }
-}
-
-// Disabled: the committed checkpoint is under-trained (MODEL_CARD.md "Evaluation": it draws the
-// red circle, but the checker finds no consistent motion to the right), so this would fail. Enable
-// it with the first checkpoint whose `svg2 train eval` passes.
-TEST(DemoModel, DISABLED_FixedPromptPassesTheChecker) {
-  svg2::Engine engine;
-  const svg2::RenderResult dense = render(engine, svg2::AttentionMode::Dense, kPrompt, kSeed);
-  const svg2::procedural::CheckResult r = svg2::procedural::check_clip(dense.video, kPrompt);
-  EXPECT_TRUE(r.passed()) << r.summary;
 }

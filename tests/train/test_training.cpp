@@ -212,7 +212,8 @@ TEST(Training, VaeBatchCropsAroundObjectsAndMasksThem) {
   const svg2::train::VaeBatch shuffled = svg2::train::make_vae_batch({scenes[0]}, spec, shuffled_rng);
   EXPECT_TRUE(shuffled.object_mask.equal(full.object_mask));
   EXPECT_FALSE(shuffled.video.equal(full.video));
-  EXPECT_NEAR(shuffled.video.sum().item<double>(), full.video.sum().item<double>(), 1e-2 * full.video.numel());
+  EXPECT_NEAR(shuffled.video.sum().item<double>(), full.video.sum().item<double>(),
+              1e-2 * full.video.numel());
   for (int c = 0; c < 3; ++c) {
     bool found = false;
     for (int d = 0; d < 3; ++d) found = found || shuffled.video[0][c].equal(full.video[0][d]);
@@ -233,8 +234,17 @@ TEST(Training, BadOptionsAreNamed) {
   } catch (const svg2::Error& e) {
     EXPECT_NE(std::string(e.what()).find("--frames"), std::string::npos) << e.what();
   }
-  // The DiT stage needs the earlier stages.
+  // A training sigma shift below 1 would push the samples towards the clean end; named.
   svg2::DitTrainOptions d = tiny_dit(run, 1);
+  d.sigma_shift = 0.5;
+  try {
+    svg2::train_dit(d);
+    FAIL();
+  } catch (const svg2::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--sigma-shift"), std::string::npos) << e.what();
+  }
+  // The DiT stage needs the earlier stages.
+  d.sigma_shift = 3;
   fs::create_directories(run);
   try {
     svg2::train_dit(d);

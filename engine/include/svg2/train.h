@@ -52,10 +52,10 @@ struct VaeTrainOptions : TrainCommonOptions {
   int crop = 128;  // square crop of the 256x256 clip, pixels (multiple of 8)
   double kl_weight = 1e-4;
   // Small objects cover ~2% of a clip, so a plain L1 lets the VAE trade them for the background.
-  double object_weight = 0;  // extra L1 weight on pixels where an object covers the background
-  double object_crop = 0;    // share of samples whose crop is centred (with jitter) on an object
+  double object_weight = 0;    // extra L1 weight on pixels where an object covers the background
+  double object_crop = 0;      // share of samples whose crop is centred (with jitter) on an object
   double channel_shuffle = 0;  // share of samples with permuted RGB channels (colour balance)
-  int stats_clips = 128;  // full clips encoded afterwards for the latent mean/std and preview fit
+  int stats_clips = 128;       // full clips encoded afterwards for the latent mean/std and preview fit
 };
 
 struct DitTrainOptions : TrainCommonOptions {
@@ -66,6 +66,9 @@ struct DitTrainOptions : TrainCommonOptions {
   double text_dropout = 0.1;   // share of samples trained with the empty prompt (for CFG)
   double text_lr_scale = 1.0;  // umT5 learning rate relative to the DiT's
   double logit_normal_mean = 0.0, logit_normal_std = 1.0;  // training sigma distribution
+  // The sampler's flow shift applied to the training sigmas too (sigma' = s*sigma / (1 + (s-1)*sigma)),
+  // so training sees the high-noise steps as often as a shifted sampling schedule visits them; 1 = none.
+  double sigma_shift = 3.0;
   double ema_decay = 0.998;
   bool train_text_encoder = true;  // joint training; false keeps the umT5 init frozen
 };
