@@ -224,34 +224,30 @@ TEST(Training, VaeBatchCropsAroundObjectsAndMasksThem) {
   EXPECT_THROW(svg2::train::make_vae_batch(scenes, spec, whole), svg2::Error);
 }
 
+// Runs `train` and expects an svg2::Error whose message contains `named`.
+template <class Train>
+void expect_error_naming(Train train, const std::string& named) {
+  try {
+    train();
+    ADD_FAILURE() << "no error naming " << named;
+  } catch (const svg2::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(named), std::string::npos) << e.what();
+  }
+}
+
 TEST(Training, BadOptionsAreNamed) {
   const fs::path run = fresh_dir("bad");
   svg2::VaeTrainOptions v = tiny_vae(run, 1);
   v.frames = 6;
-  try {
-    svg2::train_vae(v);
-    FAIL();
-  } catch (const svg2::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--frames"), std::string::npos) << e.what();
-  }
-  // A training sigma shift below 1 would push the samples towards the clean end; named.
+  expect_error_naming([&] { svg2::train_vae(v); }, "--frames");
+  // A training sigma shift below 1 would push the samples towards the clean end.
   svg2::DitTrainOptions d = tiny_dit(run, 1);
   d.sigma_shift = 0.5;
-  try {
-    svg2::train_dit(d);
-    FAIL();
-  } catch (const svg2::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--sigma-shift"), std::string::npos) << e.what();
-  }
+  expect_error_naming([&] { svg2::train_dit(d); }, "--sigma-shift");
   // The DiT stage needs the earlier stages.
   d.sigma_shift = 3;
   fs::create_directories(run);
-  try {
-    svg2::train_dit(d);
-    FAIL();
-  } catch (const svg2::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("svg2 train text"), std::string::npos) << e.what();
-  }
+  expect_error_naming([&] { svg2::train_dit(d); }, "svg2 train text");
   fs::remove_all(run);
 }
 
