@@ -17,8 +17,10 @@
 #        tree do not end up in the binary), BUILD_CUDA=1 (build with the SVG2 kernels, sm_90a, and
 #        bring the stripped binary back as $OUT/svg2 for later calls), SVG2_CPUS (a `taskset -c` CPU list
 #        for the training stages, when other jobs share the host: the VAE batches are rendered on the CPU),
-#        DIT_STEPS (the DiT's step target, default 8000: its cosine schedule decays over it, so a run that
-#        fits its time budget should set about what the budget allows, 0.16 s per step on an H200)
+#        DIT_STEPS (this call's DiT steps, default 8000: its cosine schedule decays over them, so a run that
+#        fits its time budget should set about what the budget allows, 0.14 s per step on an H200; counted
+#        on from the step a warm machine's run folder already holds), DIT_ARGS (e.g. a new --seed per call:
+#        the latent bank is drawn from it, so each call trains on new clips)
 #
 # Brings back (under $OUT): model/ (the exported fp16 model folder), logs.tar.gz (train.log, loss
 # logs, run state JSON, evaluation results), and svg2 when it was built here.
@@ -96,7 +98,16 @@ EVAL_S="${EVAL_S:-70}"
 [ $(( $(left) - BANK_S - 22 - EVAL_S )) -ge 150 ] || EVAL_S=0
 DIT_S=$(( $(left) - BANK_S - 22 - EVAL_S ))
 say "DiT budget ${DIT_S} s, eval ${EVAL_S} s"
-stage $(( DIT_S + BANK_S + 25 )) train dit --run "$RUN" --device cuda --steps "${DIT_STEPS:-8000}" --batch 64 --lr 5e-4 \
+# DIT_STEPS counts this call's steps. A machine still warm from an earlier call keeps that call's run
+# folder in /tmp with its optimizer state, and `train dit` resumes from it at its recorded step:
+# count from there, so this call trains as many steps as planned.
+DIT_STEPS="${DIT_STEPS:-8000}"
+DONE=$(sed -n 's/.*"steps": *\([0-9]*\).*/\1/p' "$RUN/dit.train.json" 2>/dev/null | head -1)
+if [ -f "$RUN/dit.train.safetensors" ] && [ -n "$DONE" ]; then
+  say "run folder has a DiT state at step $DONE (warm machine): step target $DIT_STEPS + $DONE"
+  DIT_STEPS=$(( DIT_STEPS + DONE ))
+fi
+stage $(( DIT_S + BANK_S + 25 )) train dit --run "$RUN" --device cuda --steps "$DIT_STEPS" --batch 64 --lr 5e-4 \
   --warmup 100 --time-budget "$DIT_S" --bank 6144 --bank-budget "$BANK_S" --checkpoint-every 200 \
   --log-every 25 --ema 0.995 ${DIT_ARGS:-}
 stage 30 train export --run "$RUN" --out "$OUT/model" --dtype fp16 --manifest-patch "$ATTENTION_PATCH" || exit 6
