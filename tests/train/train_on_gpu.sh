@@ -11,7 +11,8 @@
 #          command: DEADLINE_S=520 bash tests/train/train_on_gpu.sh   (timeout_s a little above)
 #   env: VAE_S (VAE seconds, default 75), VAE_ARGS (`svg2 train vae` batch, lr, window
 #        and loss options; default "--batch 16 --lr 6e-4"), BANK_S (latent bank seconds, 30), SKIP_VAE=1 (run folder
-#        already has a VAE), DIT_ARGS (extra `svg2 train dit` options), SVG2_PRELOAD (see stage()),
+#        already has a VAE), DIT_ARGS (extra `svg2 train dit` options, e.g. a new
+#        --seed per call: the latent bank is drawn from it, so each call trains on new clips), SVG2_PRELOAD (see stage()),
 #        RUN_SRC (run folder to start from, default .gpu/run), SRC_TAR (a `git archive` of the commit
 #        to build when no carried binary runs, so other people's uncommitted edits in the working
 #        tree do not end up in the binary), BUILD_CUDA=1 (build with the SVG2 kernels, sm_90a, and
@@ -19,8 +20,7 @@
 #        for the training stages, when other jobs share the host: the VAE batches are rendered on the CPU),
 #        DIT_STEPS (this call's DiT steps, default 8000: its cosine schedule decays over them, so a run that
 #        fits its time budget should set about what the budget allows, 0.14 s per step on an H200; counted
-#        on from the step a warm machine's run folder already holds), DIT_ARGS (e.g. a new --seed per call:
-#        the latent bank is drawn from it, so each call trains on new clips)
+#        on from the step a warm machine's run folder already holds)
 #
 # Brings back (under $OUT): model/ (the exported fp16 model folder), logs.tar.gz (train.log, loss
 # logs, run state JSON, evaluation results), and svg2 when it was built here.
