@@ -132,6 +132,8 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
   q->add_option("--steps", ev->steps, "Sampler steps (0 = model default)")->capture_default_str();
   q->add_flag("!--dense-only", ev->sparse, "Skip the SVG2 and block top-k renders");
   q->add_option("--out", ev->out_json, "Write the full report (per prompt) here");
+  q->add_flag("--ceiling", ev->ceiling,
+              "Also score the ground-truth clips and their VAE round trip (what a perfect DiT could reach)");
   q->callback([&ctx, ev] {
     ctx.action = [&ctx, ev] {
       const EvalReport r = evaluate_demo_model(*ev);
@@ -144,6 +146,11 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
           << r.sparse_motion * 100 << "%\n"
           << "  PSNR vs dense: svg2 " << r.svg2_psnr << " dB at density " << r.svg2_density
           << ", block top-k " << r.blocktopk_psnr << " dB at density " << r.blocktopk_density << "\n";
+      if (ev->ceiling)
+        s << "  ground truth: color " << r.truth_color * 100 << "%, shape " << r.truth_shape * 100
+          << "%, motion " << r.truth_motion * 100 << "%\n"
+          << "  VAE round trip: color " << r.vae_color * 100 << "%, shape " << r.vae_shape * 100
+          << "%, motion " << r.vae_motion * 100 << "%, " << r.vae_psnr << " dB vs ground truth\n";
       nlohmann::json j = nlohmann::json::parse(r.json);
       j.erase("rows");
       print_result(ctx, j, s.str());

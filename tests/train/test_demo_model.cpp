@@ -7,10 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "svg2/clip_checker.h"
 #include "svg2/engine.h"
 #include "svg2/media.h"
 #include "svg2/model_info.h"
+#include "svg2/train.h"
 
 namespace fs = std::filesystem;
 
@@ -99,4 +102,24 @@ TEST(DemoModel, Svg2StaysCloseToDenseOnFixedPrompts) {
     EXPECT_LT(sparse.density.mean_density, 0.9)
         << prompt << ": SVG2 at the model's defaults must actually skip work";
   }
+}
+
+// `svg2 train eval --ceiling`: the ground-truth clip of a held-out prompt passes the checker (the
+// checker's own sanity), and its round trip through the committed VAE stays close to it; the
+// report carries both rows.
+TEST(DemoModel, EvalCeilingScoresTheGroundTruthAndTheVaeRoundTrip) {
+  svg2::EvalOptions o;
+  o.prompts = 1;
+  o.sparse = false;
+  o.steps = 1;  // the dense render is not what this test is about
+  o.device = "cpu";
+  o.ceiling = true;
+  const svg2::EvalReport r = svg2::evaluate_demo_model(o);
+  EXPECT_EQ(r.truth_color, 1.0);
+  EXPECT_EQ(r.truth_shape, 1.0);
+  EXPECT_EQ(r.truth_motion, 1.0);
+  EXPECT_GT(r.vae_psnr, 20.0) << "the committed VAE round trip measured ~26 dB";
+  const nlohmann::json j = nlohmann::json::parse(r.json);
+  EXPECT_TRUE(j.contains("truth") && j.contains("vae")) << r.json;
+  EXPECT_TRUE(j["rows"][0].contains("vae_psnr"));
 }

@@ -101,10 +101,12 @@ struct EvalOptions {
   int psnr_prompts = 20;      // prompts for dense vs SVG2 vs block top-k
   std::uint64_t seed = 1000;  // first prompt seed (held-out split)
   std::string device = "auto";
-  int steps = 0;          // 0 = the model's default
-  bool sparse = true;     // also run SVG2 and block top-k
-  std::string out_json;   // optional report path
-  std::string clips_dir;  // optional: write PNG strips of some renders here
+  int steps = 0;         // 0 = the model's default
+  bool sparse = true;    // also run SVG2 and block top-k
+  std::string out_json;  // optional report path
+  // Also score the ground-truth clips and their round trip through the model's VAE: what the
+  // checker gives when the DiT is perfect (the ceiling the VAE sets).
+  bool ceiling = false;
 };
 
 struct EvalReport {
@@ -113,6 +115,10 @@ struct EvalReport {
   double sparse_color = 0, sparse_shape = 0, sparse_motion = 0;  // SVG2 with the model defaults
   double svg2_psnr = 0, svg2_density = 0;                        // mean over psnr_prompts
   double blocktopk_psnr = 0, blocktopk_density = 0;              // at SVG2's measured density
+  // With EvalOptions::ceiling: the checker on the ground-truth clips and on their VAE round trip,
+  // and the round trip's PSNR against the ground truth (mean over prompts).
+  double truth_color = 0, truth_shape = 0, truth_motion = 0;
+  double vae_color = 0, vae_shape = 0, vae_motion = 0, vae_psnr = 0;
   double seconds = 0;
   std::string json;
 };
