@@ -58,9 +58,6 @@ __device__ __forceinline__ void issue_pv(float (&o)[D / 2], const std::uint32_t 
 // halves around O's rescaling, which the caller places: softmax_max updates the running maxima and
 // returns in corr the factor O's rows must be scaled by (rescale_rows); softmax_exp turns S into P,
 // updates the running sums and packs P into bf16 A fragments.
-constexpr float kLazyRescaleLog2 = 8.f;  // how far (log2) a score may exceed the running maximum
-
-template <bool Lazy>
 __device__ __forceinline__ void softmax_max(const float (&s)[64], float (&row_max)[2], float (&corr)[2],
                                             float scale_log2) {
   const float neg_inf = -__int_as_float(0x7f800000);
@@ -71,14 +68,10 @@ __device__ __forceinline__ void softmax_max(const float (&s)[64], float (&row_ma
     for (int j = 0; j < 16; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-    // Lazy (as in FlashAttention-4): the running maximum moves only when a score exceeds it by
-    // more than 2^8, so P <= 256 and O is rarely rescaled; P, the sums and O all use the same
-    // (possibly stale) maximum, so the normalized result is unchanged. From -inf (before the
-    // first tile, which starts with a valid key) it always moves.
+    // Finite from the first tile on: a warpgroup's first tile starts with a valid key.
     const float m_new = fmaxf(row_max[h], mx * scale_log2);
-    const bool moves = Lazy ? m_new > row_max[h] + kLazyRescaleLog2 : true;
-    corr[h] = moves ? fast_exp2(row_max[h] - m_new) : 1.f;
-    row_max[h] = moves ? m_new : row_max[h];
+    corr[h] = fast_exp2(row_max[h] - m_new);
+    row_max[h] = m_new;
   }
 }
 
@@ -121,9 +114,7 @@ __device__ __forceinline__ void reset_softmax_state(float (&o)[D / 2], float (&r
   }
 }
 
-// O's rows times the softmax_max correction (elements 0, 1 of each quad: row h = 0; 2, 3: h = 1).
-// Where O has the registers to spare, callers skip it when no row of the warp moved its maximum
-// (moved_any): most tiles, with lazy rescaling.
+// O's rows times the softmax_max correction (elements 0, 1 of each quad row h = 0, 2, 3 h = 1).
 template <int D>
 __device__ __forceinline__ void rescale_rows(float (&o)[D / 2], const float (&corr)[2]) {
 #pragma unroll
@@ -135,43 +126,23 @@ __device__ __forceinline__ void rescale_rows(float (&o)[D / 2], const float (&co
   }
 }
 
-__device__ __forceinline__ bool moved_any(const float (&corr)[2]) {
-  return __any_sync(0xffffffffu, corr[0] != 1.f || corr[1] != 1.f);
-}
-
-// Keeps the softmax ahead of the next wgmma wait: ptxas otherwise hoists the wait (it has no
-// register operands) above most of the softmax, so that runs after the P V product instead of
-// under it. A shared-memory store is not moved across the wait, so storing the running sums (they
-// depend on every exponential) and an XOR of P's packed words pins all of it. Every thread writes
-// the same 16 scratch bytes; nothing reads them.
-__device__ __forceinline__ void pin_before_wait(const float (&row_sum)[2], const std::uint32_t (&pf)[8][4],
-                                                std::uint32_t scratch) {
-  std::uint32_t x = 0;
-#pragma unroll
-  for (int kk = 0; kk < 8; ++kk) x ^= pf[kk][0] ^ pf[kk][1] ^ pf[kk][2] ^ pf[kk][3];
-  asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %3};\n" ::"r"(scratch), "f"(row_sum[0]), "f"(row_sum[1]),
-               "r"(x)
-               : "memory");
-}
-
 // The softmax with a P V product in flight (O must not be touched yet): O is rescaled by corr
 // once that product has landed.
 __device__ __forceinline__ void softmax_scores(float (&s)[64], float (&row_max)[2], float (&row_sum)[2],
                                                float (&corr)[2], std::uint32_t (&pf)[8][4],
                                                float scale_log2) {
-  softmax_max</*Lazy=*/true>(s, row_max, corr, scale_log2);
+  softmax_max(s, row_max, corr, scale_log2);
   softmax_exp(s, row_max, corr, row_sum, pf, scale_log2);
 }
 
 // The serial online softmax (no P V product in flight): O rescaled before P is made, so that the
-// correction is not held across the exponentials, and the maximum exact unless Lazy: hopper-simple
-// runs at its 168-register limit, and either one spilled there.
-template <int D, bool Lazy = false>
+// correction is not held across the exponentials (hopper-simple runs at its 168-register limit).
+template <int D>
 __device__ __forceinline__ void online_softmax(float (&s)[64], float (&o)[D / 2], float (&row_max)[2],
                                                float (&row_sum)[2], std::uint32_t (&pf)[8][4],
                                                float scale_log2) {
   float corr[2];
-  softmax_max<Lazy>(s, row_max, corr, scale_log2);
+  softmax_max(s, row_max, corr, scale_log2);
   rescale_rows<D>(o, corr);
   softmax_exp(s, row_max, corr, row_sum, pf, scale_log2);
 }

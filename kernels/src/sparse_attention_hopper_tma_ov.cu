@@ -6,9 +6,8 @@
 //    (setmaxnreg.dec to 40) and the consumers take them (setmaxnreg.inc to 232; 40 + 2 x 232 = 504,
 //    the 168 x 384 launch allocation), so a consumer holds S, O and two P sets at once;
 //  - tile t issues S(t) = Q K(t)^T and O += P(t-1) V(t-1) as two commit groups, waits for the first
-//    and runs the softmax of tile t while the P V product is still on the tensor cores (pinned
-//    there: pin_before_wait); stage t-1 is released when that product has landed (the producer
-//    then loads t+2 into it); lazy rescaling leaves O alone on most tiles;
+//    and runs the softmax of tile t while the P V product is still on the tensor cores; stage t-1 is
+//    released when that product has landed (the producer then loads t+2 into it);
 //  - tails of <= 64 query rows keep hopper-tma's split (both warpgroups on the same rows, alternate
 //    key tiles, merged at the end) with the serial chain per warpgroup: the overlap would hold a
 //    warpgroup's previous tile across the other's tile, and three stages would then serialize them.
@@ -67,7 +66,6 @@ __global__ void __launch_bounds__(384, 1)
   const std::uint32_t mask = smem_addr(sm.after_barriers);                  // [kS][16] bytes
   int* rowsrc = reinterpret_cast<int*>(sm.after_barriers + T::kMaskBytes);  // [kRows]
   int* scratch = rowsrc + T::kRows;                                         // [33]
-  const std::uint32_t pin = smem_addr(scratch);  // pin_before_wait's 16 bytes (16-aligned), after the scan
 
   // No exit before the role branch: an exit shared by both roles keeps ptxas from applying the
   // register split (hopper-v3: consumers held at 168, spills, serialized wgmma). A block without
@@ -195,7 +193,7 @@ __global__ void __launch_bounds__(384, 1)
           wgmma_wait<0>();
           fence_registers(s);
           apply_group_mask(s, mask + 16 * stage, lane);
-          online_softmax<D, /*Lazy=*/true>(s, o, row_max, row_sum, pf, p.scale_log2);
+          online_softmax<D>(s, o, row_max, row_sum, pf, p.scale_log2);
           fence_registers(o);
           wgmma_fence();
           issue_pv<D>(o, pf, sV + stage * T::kKVBytes);
@@ -270,11 +268,10 @@ __global__ void __launch_bounds__(384, 1)
         float corr[2];
         apply_group_mask(s, mask + 16 * stage, lane);
         softmax_scores(s, row_max, row_sum, corr, pf_cur, p.scale_log2);
-        pin_before_wait(row_sum, pf_cur, pin);
         wgmma_wait<0>();
         fence_registers(o);
-        mbarrier_arrive(empty_bar + 8 * prev);          // K(t-1) and V(t-1) are no longer read
-        if (moved_any(corr)) rescale_rows<D>(o, corr);  // warp-uniform
+        mbarrier_arrive(empty_bar + 8 * prev);  // K(t-1) and V(t-1) are no longer read
+        rescale_rows<D>(o, corr);
       };
       const auto finish_pv = [&](const std::uint32_t(&pf)[8][4], int t) {
         my_turn();
