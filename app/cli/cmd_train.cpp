@@ -138,19 +138,21 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
     ctx.action = [&ctx, ev] {
       const EvalReport r = evaluate_demo_model(*ev);
       std::ostringstream s;
+      auto shares = [](const CheckerShares& c) {
+        std::ostringstream t;
+        t << "color " << c.color * 100 << "%, shape " << c.shape * 100 << "%, motion " << c.motion * 100
+          << "%";
+        return t.str();
+      };
       s << "eval over " << r.prompts << " held-out prompts in " << r.seconds << " s\n"
-        << "  dense: color " << r.dense_color * 100 << "%, shape " << r.dense_shape * 100 << "%, motion "
-        << r.dense_motion * 100 << "%\n";
+        << "  dense: " << shares(r.dense) << "\n";
       if (ev->sparse)
-        s << "  svg2:  color " << r.sparse_color * 100 << "%, shape " << r.sparse_shape * 100 << "%, motion "
-          << r.sparse_motion * 100 << "%\n"
+        s << "  svg2:  " << shares(r.sparse) << "\n"
           << "  PSNR vs dense: svg2 " << r.svg2_psnr << " dB at density " << r.svg2_density
           << ", block top-k " << r.blocktopk_psnr << " dB at density " << r.blocktopk_density << "\n";
       if (ev->ceiling)
-        s << "  ground truth: color " << r.truth_color * 100 << "%, shape " << r.truth_shape * 100
-          << "%, motion " << r.truth_motion * 100 << "%\n"
-          << "  VAE round trip: color " << r.vae_color * 100 << "%, shape " << r.vae_shape * 100
-          << "%, motion " << r.vae_motion * 100 << "%, " << r.vae_psnr << " dB vs ground truth\n";
+        s << "  ground truth: " << shares(r.truth) << "\n"
+          << "  VAE round trip: " << shares(r.vae) << ", " << r.vae_psnr << " dB vs ground truth\n";
       nlohmann::json j = nlohmann::json::parse(r.json);
       j.erase("rows");
       print_result(ctx, j, s.str());

@@ -32,8 +32,15 @@ struct Tally {
     motion += r.motion_ok;
     ++n;
   }
-  double share(int v) const { return n ? static_cast<double>(v) / n : 0.0; }
+  CheckerShares shares() const {
+    if (n == 0) return {};
+    return {static_cast<double>(color) / n, static_cast<double>(shape) / n, static_cast<double>(motion) / n};
+  }
 };
+
+nlohmann::json to_json(const CheckerShares& s) {
+  return {{"color", s.color}, {"shape", s.shape}, {"motion", s.motion}};
+}
 
 }  // namespace
 
@@ -125,44 +132,35 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
 
   EvalReport r;
   r.prompts = o.prompts;
-  r.dense_color = dense_tally.share(dense_tally.color);
-  r.dense_shape = dense_tally.share(dense_tally.shape);
-  r.dense_motion = dense_tally.share(dense_tally.motion);
-  r.sparse_color = sparse_tally.share(sparse_tally.color);
-  r.sparse_shape = sparse_tally.share(sparse_tally.shape);
-  r.sparse_motion = sparse_tally.share(sparse_tally.motion);
+  r.dense = dense_tally.shares();
+  r.sparse = sparse_tally.shares();
   if (psnr_n > 0) {
     r.svg2_psnr = psnr_sum / psnr_n;
     r.svg2_density = density_sum / psnr_n;
     r.blocktopk_psnr = block_psnr_sum / psnr_n;
     r.blocktopk_density = block_density_sum / psnr_n;
   }
-  r.truth_color = truth_tally.share(truth_tally.color);
-  r.truth_shape = truth_tally.share(truth_tally.shape);
-  r.truth_motion = truth_tally.share(truth_tally.motion);
-  r.vae_color = vae_tally.share(vae_tally.color);
-  r.vae_shape = vae_tally.share(vae_tally.shape);
-  r.vae_motion = vae_tally.share(vae_tally.motion);
+  r.truth = truth_tally.shares();
+  r.vae = vae_tally.shares();
   r.vae_psnr = vae_tally.n ? vae_psnr_sum / vae_tally.n : 0.0;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  nlohmann::json j = {
-      {"model", dir},
-      {"prompts", r.prompts},
-      {"device", o.device},
-      {"steps", o.steps},
-      {"dense", {{"color", r.dense_color}, {"shape", r.dense_shape}, {"motion", r.dense_motion}}},
-      {"svg2", {{"color", r.sparse_color}, {"shape", r.sparse_shape}, {"motion", r.sparse_motion}}},
-      {"psnr_prompts", psnr_n},
-      {"svg2_psnr", r.svg2_psnr},
-      {"svg2_density", r.svg2_density},
-      {"blocktopk_psnr", r.blocktopk_psnr},
-      {"blocktopk_density", r.blocktopk_density},
-      {"seconds", r.seconds},
-      {"rows", rows}};
+  nlohmann::json j = {{"model", dir},
+                      {"prompts", r.prompts},
+                      {"device", o.device},
+                      {"steps", o.steps},
+                      {"dense", to_json(r.dense)},
+                      {"svg2", to_json(r.sparse)},
+                      {"psnr_prompts", psnr_n},
+                      {"svg2_psnr", r.svg2_psnr},
+                      {"svg2_density", r.svg2_density},
+                      {"blocktopk_psnr", r.blocktopk_psnr},
+                      {"blocktopk_density", r.blocktopk_density},
+                      {"seconds", r.seconds},
+                      {"rows", rows}};
   if (o.ceiling) {
-    j["truth"] = {{"color", r.truth_color}, {"shape", r.truth_shape}, {"motion", r.truth_motion}};
-    j["vae"] = {
-        {"color", r.vae_color}, {"shape", r.vae_shape}, {"motion", r.vae_motion}, {"psnr", r.vae_psnr}};
+    j["truth"] = to_json(r.truth);
+    j["vae"] = to_json(r.vae);
+    j["vae"]["psnr"] = r.vae_psnr;
   }
   r.json = j.dump();
   if (!o.out_json.empty()) write_file_atomic(o.out_json, j.dump(2) + "\n");

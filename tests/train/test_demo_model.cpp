@@ -115,9 +115,9 @@ TEST(DemoModel, EvalCeilingScoresTheGroundTruthAndTheVaeRoundTrip) {
   o.device = "cpu";
   o.ceiling = true;
   const svg2::EvalReport r = svg2::evaluate_demo_model(o);
-  EXPECT_EQ(r.truth_color, 1.0);
-  EXPECT_EQ(r.truth_shape, 1.0);
-  EXPECT_EQ(r.truth_motion, 1.0);
+  EXPECT_EQ(r.truth.color, 1.0);
+  EXPECT_EQ(r.truth.shape, 1.0);
+  EXPECT_EQ(r.truth.motion, 1.0);
   EXPECT_GT(r.vae_psnr, 20.0) << "the committed VAE round trip measured ~26 dB";
   const nlohmann::json j = nlohmann::json::parse(r.json);
   EXPECT_TRUE(j.contains("truth") && j.contains("vae")) << r.json;

@@ -109,16 +109,21 @@ struct EvalOptions {
   bool ceiling = false;
 };
 
+// Shares in [0, 1] of the checked clips whose colour, shape and motion pass the checker.
+struct CheckerShares {
+  double color = 0, shape = 0, motion = 0;
+};
+
 struct EvalReport {
   int prompts = 0;
-  double dense_color = 0, dense_shape = 0, dense_motion = 0;     // shares in [0, 1]
-  double sparse_color = 0, sparse_shape = 0, sparse_motion = 0;  // SVG2 with the model defaults
-  double svg2_psnr = 0, svg2_density = 0;                        // mean over psnr_prompts
-  double blocktopk_psnr = 0, blocktopk_density = 0;              // at SVG2's measured density
+  CheckerShares dense;                               // dense renders
+  CheckerShares sparse;                              // SVG2 with the model defaults
+  double svg2_psnr = 0, svg2_density = 0;            // mean over psnr_prompts
+  double blocktopk_psnr = 0, blocktopk_density = 0;  // at SVG2's measured density
   // With EvalOptions::ceiling: the checker on the ground-truth clips and on their VAE round trip,
   // and the round trip's PSNR against the ground truth (mean over prompts).
-  double truth_color = 0, truth_shape = 0, truth_motion = 0;
-  double vae_color = 0, vae_shape = 0, vae_motion = 0, vae_psnr = 0;
+  CheckerShares truth, vae;
+  double vae_psnr = 0;
   double seconds = 0;
   std::string json;
 };
