@@ -26,10 +26,6 @@ fs::path checkpoint_path(const std::vector<std::string>& files) {
   return files.size() == 1 ? fs::path(files.front()) : fs::path(files.front()).parent_path();
 }
 
-std::vector<double> to_doubles(const std::vector<float>& v) {
-  return {v.begin(), v.end()};
-}
-
 LatentPreview preview_for(const ModelInfo& info, const std::optional<ModelManifest>& manifest,
                           wan::WanVaeImpl& vae);
 
@@ -51,13 +47,7 @@ void load_from_folder(LoadedModels& m, wan::BlockPlacement blocks) {
                                : fs::path(files.text_encoder_files.front());
   m.text.emplace(text::TextEncoder::load(t5_path, files.tokenizer_file, m.device, m.dtype, m.info.text_len));
 
-  const auto vae_ckpt = io::Checkpoint::open(files.vae_file, io::ModelFamily::wan_vae);
-  std::vector<double> mean, std;
-  if (files.manifest) {
-    mean = to_doubles(files.manifest->latents_mean);
-    std = to_doubles(files.manifest->latents_std);
-  }
-  m.vae = wan::load_wan_vae(vae_ckpt, m.device, c10::kFloat, mean, std);
+  m.vae = load_model_vae(files, m.device);
   m.preview = preview_for(m.info, files.manifest, *m.vae);
 }
 
@@ -124,10 +114,20 @@ std::string model_key(const ModelInfo& info, const c10::Device& device, c10::Sca
   return fmt::format("{}|{}|{}", source, device.str(), dtype_name(dtype));
 }
 
+wan::WanVae load_model_vae(const ModelFiles& files, const c10::Device& device) {
+  std::vector<double> mean, stdev;
+  if (files.manifest) {
+    mean.assign(files.manifest->latents_mean.begin(), files.manifest->latents_mean.end());
+    stdev.assign(files.manifest->latents_std.begin(), files.manifest->latents_std.end());
+  }
+  return wan::load_wan_vae(io::Checkpoint::open(files.vae_file, io::ModelFamily::wan_vae), device,
+                           c10::kFloat, mean, stdev);
+}
+
 std::unique_ptr<LoadedModels> load_models(const ModelInfo& info, const c10::Device& device,
                                           c10::ScalarType dtype, bool offload_blocks) {
-  SVG2_CHECK(!offload_blocks || device.is_cuda(), "block offload (--offload) needs a CUDA device (device is '{}')",
-             device.str());
+  SVG2_CHECK(!offload_blocks || device.is_cuda(),
+             "block offload (--offload) needs a CUDA device (device is '{}')", device.str());
   const auto blocks = offload_blocks ? wan::BlockPlacement::host : wan::BlockPlacement::device;
   auto m = std::make_unique<LoadedModels>();
   m->key = model_key(info, device, dtype);

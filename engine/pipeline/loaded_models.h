@@ -12,6 +12,7 @@
 #include "models/wan/dit.h"
 #include "models/wan/wan_vae.h"
 #include "pipeline/latent_preview.h"
+#include "pipeline/model_files.h"
 #include "svg2/model_info.h"
 #include "text/text_encoder.h"
 #include "text/umt5_encoder.h"
@@ -33,6 +34,10 @@ struct LoadedModels {
   text::UMT5EncoderImpl& text_encoder() { return text ? *text->encoder() : *random_text; }
   int text_len() const { return info.text_len; }
 };
+
+// A model folder's VAE on `device` in fp32 (as the reference runs it), with the manifest's latent
+// statistics when the folder has one: the VAE renders decode with.
+wan::WanVae load_model_vae(const ModelFiles& files, const c10::Device& device);
 
 // Models are reused while this key is unchanged.
 std::string model_key(const ModelInfo& info, const c10::Device& device, c10::ScalarType dtype);

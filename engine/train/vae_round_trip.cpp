@@ -2,11 +2,8 @@
 
 #include <c10/core/InferenceMode.h>
 
-#include "core/check.h"
 #include "core/device.h"
-#include "io/checkpoint.h"
-#include "models/wan/wan_vae.h"
-#include "pipeline/model_files.h"
+#include "pipeline/loaded_models.h"
 #include "train/clip_render.h"
 
 namespace svg2::train {
@@ -18,17 +15,9 @@ struct VaeRoundTrip::Impl {
 
 VaeRoundTrip::VaeRoundTrip(const std::string& model_dir, const std::string& device)
     : impl_(std::make_unique<Impl>()) {
-  const pipeline::ModelFiles files = pipeline::locate_model_files(model_dir);
-  SVG2_CHECK(!files.vae_file.empty(), "{}: no VAE weights found", model_dir);
-  std::vector<double> mean, stdev;
-  if (files.manifest) {
-    mean.assign(files.manifest->latents_mean.begin(), files.manifest->latents_mean.end());
-    stdev.assign(files.manifest->latents_std.begin(), files.manifest->latents_std.end());
-  }
   impl_->device = resolve_device(device);
-  // fp32 like the renders (LoadedModels), so the round trip is what a render's decode would give.
-  impl_->vae = wan::load_wan_vae(io::Checkpoint::open(files.vae_file, io::ModelFamily::wan_vae),
-                                 impl_->device, c10::kFloat, mean, stdev);
+  // The VAE exactly as renders load it, so the round trip is what a render's decode would give.
+  impl_->vae = pipeline::load_model_vae(pipeline::locate_model_files(model_dir), impl_->device);
 }
 
 VaeRoundTrip::~VaeRoundTrip() = default;
