@@ -1,6 +1,7 @@
 // The automatic checker. Per frame: subtract the prompt's background (with a per-channel offset
 // so a slightly tinted background still matches), call pixels that differ foreground, and label
-// each foreground pixel with the nearest palette color when it is close to one. Per expected
+// each foreground pixel with the nearest palette color when it is close to one and the generator
+// could draw an object of that color on this background. Per expected
 // object: the largest connected region of its color per frame gives the centroid and area;
 // a radial signature (farthest pixel per angle bin) gives the shape through its dominant
 // harmonic (3 triangle, 4 square, 5 star, none circle) and the rotation through that harmonic's
@@ -243,7 +244,13 @@ CheckResult check_clip(const Video& clip, const ParsedPrompt& expected) {
   const auto& palette = object_colors();
   const int num_colors = static_cast<int>(palette.size());
 
-  // Per-pixel palette labels per frame (-1 = background or no palette color).
+  // Colors the generator never draws on this background are that background's own shades: pixels
+  // nearest to one are fringe or a smeared background, not an object of that color.
+  std::vector<bool> can_be_object(static_cast<std::size_t>(num_colors));
+  for (int c = 0; c < num_colors; ++c)
+    can_be_object[static_cast<std::size_t>(c)] = color_fits_background(c, expected.background);
+
+  // Per-pixel palette labels per frame (-1 = background, no palette color or a background shade).
   std::vector<std::vector<int>> labels(static_cast<std::size_t>(frames), std::vector<int>(plane, -1));
   std::vector<double> counts(static_cast<std::size_t>(num_colors), 0.0);
   double foreground = 0;
@@ -274,8 +281,9 @@ CheckResult check_clip(const Video& clip, const ParsedPrompt& expected) {
         const float d = (r - p.r) * (r - p.r) + (g - p.g) * (g - p.g) + (b - p.b) * (b - p.b);
         if (d < best_d) best_d = d, best = c;
       }
+      if (best < 0 || !can_be_object[static_cast<std::size_t>(best)]) continue;
       label[i] = best;
-      if (best >= 0) counts[static_cast<std::size_t>(best)] += 1;
+      counts[static_cast<std::size_t>(best)] += 1;
     }
   }
 

@@ -30,14 +30,6 @@ Rgb mix(const Rgb& a, const Rgb& b, float t) {
   return {a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t};
 }
 
-bool color_fits_background(int color, int background) {
-  const Rgb& c = object_colors().at(static_cast<std::size_t>(color)).rgb;
-  const BackgroundStyle& bg = backgrounds().at(static_cast<std::size_t>(background));
-  float d = std::min(distance(c, bg.first), distance(c, bg.second));
-  if (bg.kind == BackgroundKind::Gradient) d = std::min(d, distance(c, mix(bg.first, bg.second, 0.5f)));
-  return d >= kMinObjectBackgroundDistance;
-}
-
 std::uint64_t fnv1a(const std::string& s) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (unsigned char ch : s) {
@@ -181,6 +173,14 @@ bool draw_scene(Scene& scene, Rng& rng, int count) {
 }
 
 }  // namespace
+
+bool color_fits_background(int color, int background) {
+  const Rgb& c = object_colors().at(static_cast<std::size_t>(color)).rgb;
+  const BackgroundStyle& bg = backgrounds().at(static_cast<std::size_t>(background));
+  float d = std::min(distance(c, bg.first), distance(c, bg.second));
+  if (bg.kind == BackgroundKind::Gradient) d = std::min(d, distance(c, mix(bg.first, bg.second, 0.5f)));
+  return d >= kMinObjectBackgroundDistance;
+}
 
 const std::vector<NamedColor>& object_colors() {
   static const std::vector<NamedColor> colors = {

@@ -46,6 +46,11 @@ at::Generator seeded_generator(const c10::Device& device, std::uint64_t seed) {
   return gen;
 }
 
+// The parameters a decoder-only run trains: the post-quant conv and the decoder.
+bool is_decoder_side(const std::string& name) {
+  return name.rfind("decoder.", 0) == 0 || name.rfind("conv2.", 0) == 0;
+}
+
 VaeBatchSpec batch_spec(const VaeTrainOptions& o) {
   return VaeBatchSpec{o.frames, o.crop, o.object_crop, o.channel_shuffle, kClip};
 }
@@ -132,26 +137,41 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   config.latents_std.assign(static_cast<std::size_t>(o.z_dim), 1.0);
   wan::WanVae vae(config, at::TensorOptions().dtype(at::kFloat).device(device));
   wan::init_random_wan_vae(*vae, o.seed);
-  std::vector<NamedParam> params;
+  std::vector<NamedParam> all, params;
   for (auto& item : vae->named_parameters()) {
-    item.value().set_requires_grad(true);
-    params.push_back({item.key(), item.value(), 1.0, item.value().dim() > 1});
+    const bool trained = !o.decoder_only || is_decoder_side(item.key());
+    item.value().set_requires_grad(trained);
+    all.push_back({item.key(), item.value(), 1.0, item.value().dim() > 1});
+    if (trained) params.push_back(all.back());
   }
-  const ResumePlan resume = plan_resume(run, "vae", run.vae(), o.resume, "VAE");
-  if (resume.source == ResumeSource::weights) load_weights_into(params, run.vae(), "");
+  if (o.decoder_only) {
+    SVG2_CHECK(o.resume,
+               "--decoder-only trains the decoder of the run's trained VAE; it cannot start --fresh");
+    SVG2_CHECK(
+        fs::exists(run.vae()),
+        "--decoder-only trains the decoder of a trained VAE, but {} has none (run `svg2 train vae` first, "
+        "or copy a model folder there)",
+        run.dir.string());
+  }
+  // A decoder-only run keeps its own optimizer state: a full run's moments cover other parameters.
+  const std::string stage = o.decoder_only ? "vae-decoder" : "vae";
+  const ResumePlan resume =
+      plan_resume(run, stage, run.vae(), o.resume, o.decoder_only ? "VAE decoder" : "VAE");
+  // The encoder (and, on a state resume, everything) comes from the saved weights.
+  if (resume.source != ResumeSource::scratch) load_weights_into(all, run.vae(), "");
   AdamW opt(params, AdamWOptions{}, /*ema_decay=*/0);
-  if (resume.source == ResumeSource::state) opt.load_state(read_all_tensors(run.state("vae")), resume.steps);
+  if (resume.source == ResumeSource::state) opt.load_state(read_all_tensors(run.state(stage)), resume.steps);
   const int start = resume.steps;
   log_info(
-      "VAE: {} parameters ({}), training on {}, {} frames {}x{} crops ({:.0f}% around an object), batch {}, "
+      "VAE: {} parameters trained{} ({}), on {}, {} frames {}x{} crops ({:.0f}% around an object), batch {}, "
       "object L1 weight 1 + {}, {:.0f}% channel-shuffled",
       [&] {
         std::int64_t n = 0;
         for (const auto& p : params) n += p.param.numel();
         return n;
       }(),
-      config.describe(), device.str(), o.frames, o.crop, o.crop, 100 * o.object_crop, o.batch,
-      o.object_weight, 100 * o.channel_shuffle);
+      o.decoder_only ? " (decoder only, encoder frozen)" : "", config.describe(), device.str(), o.frames,
+      o.crop, o.crop, 100 * o.object_crop, o.batch, o.object_weight, 100 * o.channel_shuffle);
 
   StepBudget budget(o.time_budget_s, o.steps, start);
   std::vector<std::pair<int, double>> log;
@@ -169,7 +189,10 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     at::Tensor loss, l1, kl;
     {
       AutocastGuard autocast(device, o.bf16);
-      auto [mu, logvar] = vae_encode_train(*vae, video);
+      auto [mu, logvar] = [&] {
+        at::AutoGradMode grad(!o.decoder_only);
+        return vae_encode_train(*vae, video);
+      }();
       at::Generator gen = seeded_generator(device, rng.next_u64());
       const at::Tensor eps = at::randn(mu.sizes(), gen, mu.options().dtype(at::kFloat));
       const at::Tensor z = mu.to(at::kFloat) + (0.5 * logvar.to(at::kFloat)).exp() * eps;
@@ -177,7 +200,7 @@ TrainReport train_vae(const VaeTrainOptions& o) {
       l1 = ((recon.to(at::kFloat) - video).abs() * weight).sum() / (weight.sum() * video.size(1));
       const at::Tensor m = mu.to(at::kFloat), lv = logvar.to(at::kFloat);
       kl = (0.5 * (m * m + lv.exp() - 1 - lv)).mean();
-      loss = l1 + o.kl_weight * kl;
+      loss = o.decoder_only ? l1 : l1 + o.kl_weight * kl;  // a frozen encoder gets nothing from the KL
     }
     loss.backward();
     opt.step(learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr));
@@ -189,7 +212,7 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     if (o.log_every > 0 && (step % o.log_every == 0 || !budget.another_fits(step))) {
       const double mean = window / window_n;
       log.emplace_back(step, mean);
-      append_log(run.loss_log("vae"),
+      append_log(run.loss_log(stage),
                  {{"step", step},
                   {"loss", mean},
                   {"l1", window_l1 / window_n},
@@ -203,25 +226,29 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     }
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {
       save_weights(run, *vae);
-      io::save_safetensors(run.state("vae"), opt.state_tensors());
-      write_json_file(run.state_json("vae"), {{"steps", step}});
+      io::save_safetensors(run.state(stage), opt.state_tensors());
+      write_json_file(run.state_json(stage), {{"steps", step}});
     }
   }
   save_weights(run, *vae);
-  io::save_safetensors(run.state("vae"), opt.state_tensors());
+  io::save_safetensors(run.state(stage), opt.state_tensors());
   write_json_file(
-      run.state_json("vae"),
+      run.state_json(stage),
       {{"steps", step}, {"base_dim", o.base_dim}, {"z_dim", o.z_dim}, {"num_res_blocks", o.num_res_blocks}});
   const double train_seconds = budget.elapsed();
-  nlohmann::json stats = measure_latents(*vae, device, o.stats_clips, o.seed);
-  const double fit_error = stats["preview_fit_error"];
-  stats.erase("preview_fit_error");
-  update_manifest(run, stats);
-  return make_report("vae", step, step - start, train_seconds, log,
-                     {{"device", device.str()},
-                      {"preview_fit_error", fit_error},
-                      {"config", config.describe()},
-                      {"resumed_from", resume_source_name(resume.source)}});
+  nlohmann::json details = {{"device", device.str()},
+                            {"config", config.describe()},
+                            {"decoder_only", o.decoder_only},
+                            {"resumed_from", resume_source_name(resume.source)}};
+  // A frozen encoder's latents have the statistics the manifest already holds (and its DiT was
+  // trained against): those stay.
+  if (!o.decoder_only) {
+    nlohmann::json stats = measure_latents(*vae, device, o.stats_clips, o.seed);
+    details["preview_fit_error"] = stats["preview_fit_error"];
+    stats.erase("preview_fit_error");
+    update_manifest(run, stats);
+  }
+  return make_report(stage, step, step - start, train_seconds, log, std::move(details));
 }
 
 }  // namespace svg2

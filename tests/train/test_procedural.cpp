@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -248,6 +249,66 @@ TEST(Checker, EmptyClipFindsNoObject) {
   EXPECT_FALSE(r.color_ok);
   EXPECT_FALSE(r.passed());
   EXPECT_LT(r.foreground_share, 0.01);
+}
+
+namespace {
+
+// `clip` with a square patch of `rgb` (0..255) in its top-left quarter, on background pixels only.
+svg2::Video with_patch(const svg2::Video& clip, int background, std::array<int, 3> rgb) {
+  const std::vector<float> bg = p::render_background(background, clip.width, clip.height);
+  const std::size_t plane = static_cast<std::size_t>(clip.width) * clip.height;
+  svg2::Video out = clip;
+  for (int f = 0; f < clip.frames; ++f)
+    for (int y = 8; y < 80; ++y)
+      for (int x = 8; x < 80; ++x) {
+        const std::size_t i = static_cast<std::size_t>(y) * clip.width + x;
+        std::uint8_t* px = out.frame(f) + i * 3;
+        bool is_background = true;
+        for (int c = 0; c < 3; ++c)
+          is_background = is_background && std::abs(px[c] / 255.0f - bg[c * plane + i]) < 0.05f;
+        if (!is_background) continue;
+        for (int c = 0; c < 3; ++c) px[c] = static_cast<std::uint8_t>(rgb[static_cast<std::size_t>(c)]);
+      }
+  return out;
+}
+
+}  // namespace
+
+TEST(Checker, BackgroundShadesDoNotCountAsObjectColors) {
+  // A dark smear on a black background is nearest to the palette's black, which the generator
+  // never draws there: it must not outvote the object's color. A smear of a color that can be an
+  // object there still does.
+  int black = -1, tested = 0;
+  for (int b = 0; b < static_cast<int>(p::backgrounds().size()); ++b)
+    if (p::backgrounds()[static_cast<std::size_t>(b)].name == "a black background") black = b;
+  ASSERT_GE(black, 0);
+  for (std::uint64_t seed = 0; seed < 20000 && tested < 3; ++seed) {
+    const p::Scene s = p::sample_scene(seed);
+    if (s.background != black || s.objects.size() != 1) continue;
+    const int object_color = s.objects[0].color;
+    ASSERT_TRUE(p::color_fits_background(object_color, black)) << s.prompt;
+    int other = -1;  // a color that can be an object on black, far from this one
+    for (int c = 0; c < static_cast<int>(p::object_colors().size()) && other < 0; ++c) {
+      const auto& a = p::object_colors()[static_cast<std::size_t>(c)].rgb;
+      const auto& o = p::object_colors()[static_cast<std::size_t>(object_color)].rgb;
+      if (p::color_fits_background(c, black) && std::hypot(a.r - o.r, a.g - o.g, a.b - o.b) > 0.6) other = c;
+    }
+    ASSERT_GE(other, 0) << s.prompt;
+    const svg2::Video clip = p::render_clip(s, kSize);
+
+    const p::CheckResult smeared = p::check_clip(with_patch(clip, black, {51, 51, 51}), s.prompt);
+    EXPECT_TRUE(smeared.color_ok) << s.prompt << "\n  " << smeared.summary;
+    EXPECT_GT(smeared.foreground_share, p::check_clip(clip, s.prompt).foreground_share) << s.prompt;
+
+    const auto& o = p::object_colors()[static_cast<std::size_t>(other)].rgb;
+    const p::CheckResult painted = p::check_clip(
+        with_patch(clip, black,
+                   {static_cast<int>(o.r * 255), static_cast<int>(o.g * 255), static_cast<int>(o.b * 255)}),
+        s.prompt);
+    EXPECT_FALSE(painted.color_ok) << s.prompt << "\n  " << painted.summary;
+    ++tested;
+  }
+  EXPECT_EQ(tested, 3);
 }
 
 namespace {

@@ -313,6 +313,52 @@ TEST(Training, VaeResumesFromWeightsWhenTheOptimizerStateIsMissing) {
   fs::remove_all(run);
 }
 
+TEST(Training, VaeDecoderOnlyKeepsTheEncoderAndTheLatentSpace) {
+  // What a DiT trained on a VAE's latents relies on: a decoder-only run changes the decoder side
+  // alone and leaves the manifest's latent statistics as they were.
+  const fs::path run = fresh_dir("vae_decoder_only");
+  svg2::VaeTrainOptions bare = tiny_vae(run, 1);
+  bare.decoder_only = true;
+  expect_error_naming([&] { svg2::train_vae(bare); }, "--decoder-only");  // no VAE to start from
+
+  svg2::train_vae(tiny_vae(run, 2));
+  fs::copy_file(run / "vae.safetensors", run / "encoder_trained.safetensors");
+  const auto read_manifest = [&] {
+    std::ifstream in(run / "svg2_model.json");
+    return nlohmann::json::parse(in);
+  };
+  const nlohmann::json manifest_before = read_manifest();
+
+  svg2::VaeTrainOptions decoder = tiny_vae(run, 3);
+  decoder.decoder_only = true;
+  decoder.seed = 5;
+  const svg2::TrainReport report = svg2::train_vae(decoder);
+  EXPECT_EQ(report.stage, "vae-decoder");
+  EXPECT_EQ(report.steps_this_run, 3);
+  EXPECT_EQ(resumed_from(report), "weights");
+
+  const auto before = read_weights(run / "encoder_trained.safetensors"),
+             after = read_weights(run / "vae.safetensors");
+  ASSERT_EQ(before.size(), after.size());
+  double encoder_change = 0, decoder_change = 0;
+  for (const auto& [name, b] : before) {
+    const double change = (after.at(name) - b).abs().max().item<double>();
+    const bool decoder_side = name.rfind("decoder.", 0) == 0 || name.rfind("conv2.", 0) == 0;
+    (decoder_side ? decoder_change : encoder_change) =
+        std::max(decoder_side ? decoder_change : encoder_change, change);
+  }
+  EXPECT_EQ(encoder_change, 0.0);
+  EXPECT_GT(decoder_change, 1e-4);
+  const nlohmann::json manifest_after = read_manifest();
+  EXPECT_EQ(manifest_after.at("vae"), manifest_before.at("vae"));
+  EXPECT_EQ(manifest_after.at("preview"), manifest_before.at("preview"));
+
+  svg2::VaeTrainOptions fresh = decoder;
+  fresh.resume = false;
+  expect_error_naming([&] { svg2::train_vae(fresh); }, "--fresh");
+  fs::remove_all(run);
+}
+
 TEST(Training, DitResumesFromWeightsWhenTheOptimizerStateIsMissing) {
   const fs::path run = fresh_dir("dit_no_state");
   svg2::train_text(tiny_text(run));

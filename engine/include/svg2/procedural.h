@@ -55,6 +55,9 @@ std::string shape_name(Shape shape);       // "circle", ...
 std::string motion_phrase(Motion motion);  // "moving left", "bouncing", ...
 std::string motion_name(Motion motion);    // "left", "up-right", "bouncing", ...
 bool is_linear(Motion motion);
+// False when `color` is too close to one of `background`'s colors: the generator never draws it
+// there, so on that background it can only be the background itself (or a smear of it).
+bool color_fits_background(int color, int background);
 
 // One object of a scene. Positions and sizes are normalized: x in [0,1] across the width,
 // y in [0,1] down the height, sizes as a fraction of min(width, height); time t in [0,1] runs

@@ -56,6 +56,9 @@ struct VaeTrainOptions : TrainCommonOptions {
   double object_crop = 0;      // share of samples whose crop is centred (with jitter) on an object
   double channel_shuffle = 0;  // share of samples with permuted RGB channels (colour balance)
   int stats_clips = 128;       // full clips encoded afterwards for the latent mean/std and preview fit
+  // Train only the decoder side (conv2 + decoder) on the frozen encoder's latents: the latent space,
+  // its statistics and the preview fit stay as they are, so a DiT trained on them stays valid.
+  bool decoder_only = false;
 };
 
 struct DitTrainOptions : TrainCommonOptions {
@@ -81,7 +84,7 @@ struct ModelExportOptions {
 };
 
 struct TrainReport {
-  std::string stage;   // "text", "vae", "dit", "export"
+  std::string stage;   // "text", "vae", "vae-decoder", "dit", "export"
   int steps_done = 0;  // optimizer steps in the run folder after this invocation
   int steps_this_run = 0;
   double seconds = 0;
