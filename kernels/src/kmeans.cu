@@ -8,6 +8,7 @@
 
 #include "device_common.cuh"
 #include "hopper_primitives.cuh"
+#include "kmeans_wgmma.cuh"
 #include "launch_check.cuh"
 #include "svg2k/kmeans.h"
 #include "workspace.cuh"
@@ -62,6 +63,9 @@ struct AssignParams {
   unsigned* sort_keys;  // [N, S]: n * C + label
   int* sort_values;     // [N, S]: token index
   int* sizes;           // [N, C], zeroed before the launch (null when only labels are wanted)
+  // 31, the column bits of the Hopper assignment's keys: a parameter rather than a literal so that it
+  // stays in a register, and a key is one LOP3 with the column as its immediate (not an AND and an OR).
+  unsigned key_column_mask;
 };
 
 template <int D>
@@ -231,28 +235,146 @@ __global__ void __launch_bounds__(256, 1) kmeans_assign_kernel(const AssignParam
 
 }  // namespace
 
-template <int D>
+// Centroid tile widths of the Hopper assignment (the wgmma N, a multiple of 8 up to 256; the
+// accumulators take N / 2 registers per thread, so a larger N no longer fits two blocks per SM).
+// hopper_tile_width picks the one with the fewest padded products, e.g. 300 centroids as 2 x 152
+// (304) instead of 3 x 128 (384), 1000 as 7 x 144 (1008), 400 as 3 x 144 (432).
+constexpr int kHopperTileWidths[] = {152, 144, 128};
+
+inline int hopper_tile_width(int clusters) {
+  int best = 128;
+  long long best_cost = -1;
+  for (const int n : kHopperTileWidths) {
+    const long long cost = static_cast<long long>(ceil_div(clusters, n)) * n;
+    if (best_cost < 0 || cost < best_cost) {
+      best = n;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
+// (bits & ~mask) | low in one LOP3 (lookup table 0xD8: mask ? low : bits, bit by bit).
+__device__ __forceinline__ unsigned replace_low_bits(unsigned bits, unsigned low, unsigned mask) {
+  unsigned key;
+  asm("lop3.b32 %0, %1, %2, %3, 0xD8;\n" : "=r"(key) : "r"(bits), "r"(low), "r"(mask));
+  return key;
+}
+
+__device__ __forceinline__ float2 ld_shared_float2(std::uint32_t addr) {
+  float2 v;
+  asm volatile("ld.shared.v2.f32 {%0, %1}, [%2];\n" : "=f"(v.x), "=f"(v.y) : "r"(addr));
+  return v;
+}
+
+__device__ __forceinline__ uint4 ld_shared_uint4(std::uint32_t addr) {
+  uint4 v;
+  asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "r"(addr));
+  return v;
+}
+
+// The Hopper assignment's offset B for one warp's 16 tokens (rows row .. of a 128-row swizzled tile,
+// two lanes per token, `half` the lane's half of the features): (1 + 2^-10) max |x|^2, leaving out
+// tokens with inf / NaN features (they get meaningless labels either way, and must not spoil the others').
+template <int Rows, int Chunks>
+__device__ __forceinline__ float warp_distance_offset(std::uint32_t tile, int row, int half) {
+  float sq = 0.f;
+#pragma unroll
+  for (int i = 0; i < Chunks / 2; ++i) {
+    const uint4 v = ld_shared_uint4(tile + swizzled_offset<Rows>(row, half * (Chunks / 2) + i));
+    const unsigned w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const float lo = __uint_as_float(w[e] << 16), hi = __uint_as_float(w[e] & 0xffff0000u);
+      sq = fmaf(lo, lo, sq);
+      sq = fmaf(hi, hi, sq);
+    }
+  }
+  sq += __shfl_xor_sync(0xffffffffu, sq, 1);
+  if (!(sq < __int_as_float(0x7f800000))) sq = 0.f;
+#pragma unroll
+  for (int off = 2; off < 32; off <<= 1) sq = fmaxf(sq, __shfl_xor_sync(0xffffffffu, sq, off));
+  return fmaf(sq, 1.f / 1024.f, sq);
+}
+
+// The argmin of one part of a centroid tile (W columns starting at centroid `first`; `sn` the shared
+// address of this thread's first norm pair), merged into the running (cleared value, index) minimum of
+// the thread's two rows. Parts and tiles come in increasing index order, so a strict < keeps ties on
+// the lower index.
+template <int W>
+__device__ __forceinline__ void part_argmin(const float (&acc)[W / 2], std::uint32_t sn, float offset,
+                                            unsigned mask, int first, int lane, unsigned (&best)[2],
+                                            int (&best_index)[2]) {
+  unsigned key[2][2] = {{0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}};  // [h][e2]
+#pragma unroll
+  for (int j = 0; j < W / 8; ++j) {
+    float2 cn = ld_shared_float2(sn + j * 32);
+    cn.x += offset;
+    cn.y += offset;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+#pragma unroll
+      for (int e2 = 0; e2 < 2; ++e2) {
+        const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], e2 ? cn.y : cn.x);
+        key[h][e2] = min(key[h][e2], replace_low_bits(__float_as_uint(d), static_cast<unsigned>(j), mask));
+      }
+    }
+  }
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    // Columns 8 j0 + 2 (lane % 4) and 8 j1 + 2 (lane % 4) + 1: the odd one is the lower index
+    // exactly when j1 < j0, so the smaller key (value, then j) picks the right one on ties too.
+    const bool odd = key[h][1] < key[h][0];
+    const unsigned k = odd ? key[h][1] : key[h][0];
+    const unsigned v = k & ~31u;
+    if (v < best[h]) {
+      best[h] = v;
+      best_index[h] = first + static_cast<int>(k & 31u) * 8 + 2 * (lane & 3) + (odd ? 1 : 0);
+    }
+  }
+}
+
+template <int D, int N>
 struct AssignHopperTile {
-  static constexpr int kRows = 128;       // two warpgroups x 64 tokens
-  static constexpr int kCentroids = 128;  // per pipeline stage (the wgmma N)
+  static constexpr int kRows = 128;              // two warpgroups x 64 tokens
+  static constexpr int kCentroids = N;           // per pipeline stage
+  static constexpr int kFirstPart = N / 16 * 8;  // the first wgmma's N (both parts multiples of 8)
   static constexpr int kChunks = D / 8;
-  static constexpr int kPanelBytes = 128 * 128;
+  static constexpr int kPointPanelBytes = kRows * 128;  // 64 features x kRows rows
+  static constexpr int kCentroidPanelBytes = N * 128;   // 64 features x N rows
   static constexpr int kPointBytes = kRows * D * 2;
   static constexpr int kCentroidBytes = kCentroids * D * 2;
   static constexpr int kSmemBytes = 1024 + kPointBytes + 2 * kCentroidBytes + 2 * kCentroids * 4;
+  static_assert(N % 8 == 0 && N <= 256 && kCentroidBytes % 1024 == 0, "wgmma N / swizzle atoms");
+  static_assert((N - kFirstPart) / 8 <= 32, "the column part of a key must fit the low 5 bits");
 };
 
 namespace {
 
 // The same computation as kmeans_assign_kernel with the x.c products on wgmma (tokens and
-// centroids both from 128-byte-swizzled shared memory). Two blocks per SM, so one block's argmin
-// epilogue overlaps the other's matrix products.
-// The argmin takes each tile's minimum first, indexed by the column's compile-time part, then merges
-// once per tile: the epilogue is ALU-bound, and this saves an index add per element.
-template <int D>
+// centroids both from 128-byte-swizzled shared memory), in centroid tiles of N. Two blocks per SM,
+// so one block's argmin epilogue overlaps the other's matrix products.
+//
+// The argmin epilogue was ALU-bound (compare, select value, select index per product), so it works on
+// packed unsigned keys: one LOP3 per product plus half a three-way integer min (VIMNMX3):
+//  - distances are made non-negative: d' = |c|^2 - 2 x.c + B with B = (1 + 2^-10) max |x|^2 over the
+//    warp's 16 tokens (>= |x - c|^2 + 2^-10 |x|^2 > 0 up to rounding; computed while the first tile's
+//    products run, added to the two norms a thread loads per column pair), so the order of a row's
+//    distances is the order of their float bit patterns read as unsigned integers;
+//  - each key is those bits with the low 5 mantissa bits replaced by the column's compile-time part
+//    j (a thread holds columns 8 j + 2 (lane % 4) + e2), one integer-min chain per (row, e2).
+// Tie rule (deterministic): the smallest d' with its low 5 mantissa bits cleared wins (a resolution of
+// 2^-18 of d', relative), and equal values go to the lowest centroid index. Exact ties (equal d', e.g.
+// duplicated centroids) therefore still go to the lowest index, as in svg2::attention::kmeans;
+// distances closer than the resolution count as ties too (the fp32 products of bf16 centroids are no
+// more exact than that). The per-tile merges and the final quad reduction compare the cleared values
+// and then the index, so the rule holds across lanes and tiles.
+template <int D, int N>
 __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const AssignParams p) {
 #if SVG2K_HOPPER_ENABLED
-  using T = AssignHopperTile<D>;
+  using T = AssignHopperTile<D, N>;
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
                                                          ~std::uintptr_t(1023));
@@ -268,19 +390,35 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   const float* norms = p.norms + static_cast<long long>(n) * p.norm_stride;
   const int num_tiles = ceil_div(C, T::kCentroids);
 
-  for (int q = tid; q < T::kRows * T::kChunks; q += blockDim.x) {
-    const int r = q / T::kChunks, c = q % T::kChunks;
-    const int s = row0 + r;
-    const bool valid = s < S;
-    cp_async_16(s_points + swizzled_offset<T::kRows>(r, c), token_row(p.x, n, valid ? s : 0) + c * 8, valid);
+  // Copies: thread tid moves 16-byte chunk tid % kChunks of rows tid / kChunks + kRowStep i. kRowStep
+  // is a multiple of 8, so the chunk's swizzled position within a row is the same for all of them and
+  // the addresses only step (no per-copy index arithmetic: it was a third of the issued instructions).
+  constexpr int kRowStep = 256 / T::kChunks;
+  static_assert(kRowStep % 8 == 0 && T::kRows % kRowStep == 0, "copy layout");
+  const int copy_row = tid / T::kChunks, copy_chunk = tid % T::kChunks;
+  {
+    const __nv_bfloat16* x0 = token_row(p.x, n, 0) + copy_chunk * 8;
+    const std::uint32_t dst = s_points + swizzled_offset<T::kRows>(copy_row, copy_chunk);
+#pragma unroll
+    for (int i = 0; i < T::kRows / kRowStep; ++i) {
+      const int s = row0 + copy_row + i * kRowStep;
+      const bool valid = s < S;
+      cp_async_16(dst + i * kRowStep * 128, x0 + static_cast<long long>(valid ? s : 0) * p.x.token_stride,
+                  valid);
+    }
   }
+  const std::uint32_t cent_dst = s_cent + swizzled_offset<T::kCentroids>(copy_row, copy_chunk);
   auto load_centroids = [&](int tile, int stage) {
-    for (int q = tid; q < T::kCentroids * T::kChunks; q += blockDim.x) {
-      const int r = q / T::kChunks, c = q % T::kChunks;
-      const int ci = tile * T::kCentroids + r;
-      const bool valid = ci < C;
-      cp_async_16(s_cent + stage * T::kCentroidBytes + swizzled_offset<T::kCentroids>(r, c),
-                  cent + static_cast<long long>(valid ? ci : 0) * D + c * 8, valid);
+    const int c0 = tile * T::kCentroids + copy_row;
+    const __nv_bfloat16* src = cent + static_cast<long long>(c0) * D + copy_chunk * 8;
+    const std::uint32_t dst = cent_dst + stage * T::kCentroidBytes;
+#pragma unroll
+    for (int i = 0; i < ceil_div(T::kCentroids, kRowStep); ++i) {
+      if ((i + 1) * kRowStep <= T::kCentroids || copy_row + i * kRowStep < T::kCentroids) {
+        // Rows past C copy nothing (zero-fill); their addresses stay inside the workspace, whose
+        // first carve is the bf16 centroids.
+        cp_async_16(dst + i * kRowStep * 128, src + i * kRowStep * D, c0 + i * kRowStep < C);
+      }
     }
     if (tid < T::kCentroids) {
       const int ci = tile * T::kCentroids + tid;
@@ -292,7 +430,9 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   if (num_tiles > 1) load_centroids(1, 1);
   cp_async_commit();
 
-  float best[2] = {__int_as_float(0x7f800000), __int_as_float(0x7f800000)};
+  const unsigned mask = p.key_column_mask;        // 31
+  float offset = 0.f;                             // B, set during the first tile's products
+  unsigned best[2] = {0xffffffffu, 0xffffffffu};  // cleared d' bits
   int best_index[2] = {0, 0};
   const std::uint32_t a_rows = s_points + wg * 64 * 128;
   for (int t = 0; t < num_tiles; ++t) {
@@ -301,44 +441,53 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
     fence_proxy_async_shared();  // cp.async wrote through the generic proxy; wgmma reads through the async
                                  // one
     __syncthreads();
-    float acc[64];
+    // Two wgmma groups per tile (columns [0, N1) and [N1, N)), so that the first part's argmin can run
+    // while the tensor cores compute the second part. ptxas places the second wait about half-way into
+    // the first part's argmin, and in the 06:00Z run (docs/PERF.md, "k-means, session 9") this measured
+    // slower than one group per tile (K assignment 1.61 vs about 1.47 ms): the one-group form is the
+    // next change to make, once it has run on a GPU together with the update kernel below.
+    constexpr int N1 = T::kFirstPart, N2 = N - N1;
+    float acc1[N1 / 2], acc2[N2 / 2];
     const std::uint32_t b_rows = s_cent + stage * T::kCentroidBytes;
     wgmma_fence();
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
-      const std::uint32_t koff = (kk >> 2) * T::kPanelBytes + (kk & 3) * 32;
-      const std::uint64_t da = make_smem_desc_sw128(a_rows + koff, 16, 1024);
-      const std::uint64_t db = make_smem_desc_sw128(b_rows + koff, 16, 1024);
+      const std::uint64_t da =
+          make_smem_desc_sw128(a_rows + (kk >> 2) * T::kPointPanelBytes + (kk & 3) * 32, 16, 1024);
+      const std::uint64_t db =
+          make_smem_desc_sw128(b_rows + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
       if (kk == 0) {
-        wgmma_m64n128k16_ss_first(acc, da, db);
+        KMeansWgmma<N1>::first(acc1, da, db);
       } else {
-        wgmma_m64n128k16_ss(acc, da, db, 1);
+        KMeansWgmma<N1>::mma(acc1, da, db, 1);
       }
     }
     wgmma_commit();
-    wgmma_wait<0>();
-    fence_registers(acc);
-    const float* sn = s_norm + stage * T::kCentroids + 2 * (lane & 3);
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float tile_best = __int_as_float(0x7f800000);
-      int tile_col = 0;
-#pragma unroll
-      for (int j = 0; j < 16; ++j) {
-#pragma unroll
-        for (int e2 = 0; e2 < 2; ++e2) {
-          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], sn[j * 8 + e2]);
-          if (d < tile_best) {
-            tile_best = d;
-            tile_col = j * 8 + e2;
-          }
-        }
-      }
-      if (tile_best < best[h]) {
-        best[h] = tile_best;
-        best_index[h] = t * T::kCentroids + 2 * (lane & 3) + tile_col;
+    for (int kk = 0; kk < D / 16; ++kk) {
+      const std::uint64_t da =
+          make_smem_desc_sw128(a_rows + (kk >> 2) * T::kPointPanelBytes + (kk & 3) * 32, 16, 1024);
+      const std::uint64_t db = make_smem_desc_sw128(
+          b_rows + N1 * 128 + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
+      if (kk == 0) {
+        KMeansWgmma<N2>::first(acc2, da, db);
+      } else {
+        KMeansWgmma<N2>::mma(acc2, da, db, 1);
       }
     }
+    wgmma_commit();
+    if (t == 0)
+      offset = warp_distance_offset<T::kRows, T::kChunks>(s_points, wg * 64 + warp * 16 + lane / 2,
+                                                          lane & 1);  // during the products
+    const std::uint32_t sn = smem_addr(s_norm + stage * T::kCentroids + 2 * (lane & 3));
+    wgmma_wait<1>();
+    fence_registers(acc1);
+    part_argmin<N1>(acc1, sn, offset, mask, t * T::kCentroids, lane, best, best_index);
+    // Keeps NVVM from sinking the first part's argmin below the second wait (ptxas still may, see above).
+    asm volatile("" : "+r"(best[0]), "+r"(best[1]), "+r"(best_index[0]), "+r"(best_index[1]));
+    wgmma_wait<0>();
+    fence_registers(acc2);
+    part_argmin<N2>(acc2, sn + N1 * 4, offset, mask, t * T::kCentroids + N1, lane, best, best_index);
     __syncthreads();
     if (t + 2 < num_tiles) load_centroids(t + 2, stage);
     cp_async_commit();
@@ -346,17 +495,18 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
 
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
-    float d = best[h];
+    unsigned d = best[h];
     int idx = best_index[h];
 #pragma unroll
     for (int off = 1; off <= 2; off <<= 1) {
-      const float od = __shfl_xor_sync(0xffffffffu, d, off);
+      const unsigned od = __shfl_xor_sync(0xffffffffu, d, off);
       const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
       if (od < d || (od == d && oi < idx)) {
         d = od;
         idx = oi;
       }
     }
+    idx = min(idx, C - 1);  // only a token with NaN or inf features could end on a padding column
     const int s = row0 + wg * 64 + warp * 16 + (lane >> 2) + h * 8;
     if ((lane & 3) == 0 && s < S) {
       const long long i = static_cast<long long>(n) * S + s;
@@ -370,7 +520,6 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   }
 #endif  // SVG2K_HOPPER_ENABLED
 }
-
 // ---- centroid update --------------------------------------------------------------------------
 
 struct UpdateParams {
@@ -388,13 +537,17 @@ struct UpdateParams {
   bool write_centroids;  // false: only the offsets (a zero-iteration call)
 };
 
-// One block per cluster: 8 warps stride over the cluster's sorted tokens, each lane owning D/32
-// features; partial sums are combined in warp order, so the result is deterministic.
+// One block per cluster: 8 warps stride over the cluster's sorted tokens with 16-byte loads (a row
+// is D / 8 lanes, so one warp-wide load covers 32 / (D / 8) rows; 4 loads in flight per lane, as many
+// bytes as 8 rows of 8-byte loads, in half the instructions; at most 51 registers, 5 blocks per SM);
+// partial sums are combined in a fixed order (lanes of a warp, then warps): deterministic.
 template <int D>
-__global__ void __launch_bounds__(256) kmeans_update_kernel(const UpdateParams p) {
+__global__ void __launch_bounds__(256, 5) kmeans_update_kernel(const UpdateParams p) {
   constexpr int kWarps = 8;
-  constexpr int kPerLane = D / 32;
-  constexpr int kUnroll = 8;  // rows in flight per warp: the gather is latency-bound
+  constexpr int kLanesPerRow = D / 8;              // 16-byte chunks per row
+  constexpr int kRowsPerLoad = 32 / kLanesPerRow;  // rows one warp-wide load covers
+  constexpr int kUnroll = 4;                       // loads in flight per lane: the gather is latency-bound
+  constexpr int kStride = kWarps * kRowsPerLoad;   // rows between a lane's consecutive loads
   __shared__ float partial[kWarps][D];
   __shared__ float norm_partial[kWarps];
 
@@ -408,35 +561,39 @@ __global__ void __launch_bounds__(256) kmeans_update_kernel(const UpdateParams p
     return;  // empty cluster keeps its previous centroid (and bf16 copy and norm)
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int sub = lane / kLanesPerRow, chunk = lane % kLanesPerRow;
   const int* perm = p.permutation + static_cast<long long>(n) * S + start;
-  float acc[kPerLane];
+  const __nv_bfloat16* x0 = token_row(p.x, n, 0) + chunk * 8;
+  float acc[8];
 #pragma unroll
-  for (int e = 0; e < kPerLane; ++e) acc[e] = 0.f;
+  for (int e = 0; e < 8; ++e) acc[e] = 0.f;
 
-  for (int r0 = warp; r0 < count; r0 += kWarps * kUnroll) {
-    __nv_bfloat16 v[kUnroll][kPerLane];
+  for (int r0 = warp * kRowsPerLoad + sub; r0 < count; r0 += kStride * kUnroll) {
+    uint4 v[kUnroll];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
-      const int r = r0 + u * kWarps;
-      if (r < count) {
-        const __nv_bfloat16* row = token_row(p.x, n, perm[r]) + lane * kPerLane;
-        if constexpr (kPerLane == 4) {
-          *reinterpret_cast<uint2*>(v[u]) = *reinterpret_cast<const uint2*>(row);
-        } else {
-          *reinterpret_cast<unsigned*>(v[u]) = *reinterpret_cast<const unsigned*>(row);
-        }
-      } else {
-#pragma unroll
-        for (int e = 0; e < kPerLane; ++e) v[u][e] = __float2bfloat16(0.f);
-      }
+      const int r = r0 + u * kStride;
+      v[u] = r < count ? *reinterpret_cast<const uint4*>(x0 + perm[r] * p.x.token_stride)
+                       : make_uint4(0u, 0u, 0u, 0u);
     }
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u)
+    for (int u = 0; u < kUnroll; ++u) {
+      const unsigned w[4] = {v[u].x, v[u].y, v[u].z, v[u].w};
 #pragma unroll
-      for (int e = 0; e < kPerLane; ++e) acc[e] += __bfloat162float(v[u][e]);
+      for (int e = 0; e < 4; ++e) {
+        acc[2 * e] += __uint_as_float(w[e] << 16);
+        acc[2 * e + 1] += __uint_as_float(w[e] & 0xffff0000u);
+      }
+    }
   }
 #pragma unroll
-  for (int e = 0; e < kPerLane; ++e) partial[warp][lane * kPerLane + e] = acc[e];
+  for (int off = kLanesPerRow; off < 32; off <<= 1)
+#pragma unroll
+    for (int e = 0; e < 8; ++e) acc[e] += __shfl_xor_sync(0xffffffffu, acc[e], off);
+  if (sub == 0) {
+#pragma unroll
+    for (int e = 0; e < 8; ++e) partial[warp][chunk * 8 + e] = acc[e];
+  }
   __syncthreads();
 
   float sq = 0.f;
@@ -531,6 +688,15 @@ Status prepare(const KMeansShape& s, const float* centroids, const KMeansWorkspa
   return launch_status("kmeans prepare_centroids launch");
 }
 
+template <int D, int N>
+Status launch_assign_hopper(dim3 grid, const AssignParams& p, cudaStream_t stream) {
+  constexpr int smem = AssignHopperTile<D, N>::kSmemBytes;
+  SVG2K_RETURN_IF_ERROR(
+      ensure_dynamic_smem(kmeans_assign_hopper_kernel<D, N>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
+  kmeans_assign_hopper_kernel<D, N><<<grid, 256, smem, stream>>>(p);
+  return launch_status("kmeans_assign (Hopper) launch");
+}
+
 Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w, int* labels,
               bool radix_keys, int* sizes, cudaStream_t stream) {
   AssignParams p{x,
@@ -542,23 +708,21 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  labels,
                  radix_keys ? w.keys_in : nullptr,
                  radix_keys ? w.values_in : nullptr,
-                 sizes};
+                 sizes,
+                 31u};
   // Developer switch: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too.
   const char* choice = std::getenv("SVG2K_KMEANS_ASSIGN");
   if (current_device_arch() == 90 && !(choice && std::string(choice) == "mma")) {
     const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
+    const int width = hopper_tile_width(s.clusters);
     if (s.dim == 128) {
-      constexpr int smem = AssignHopperTile<128>::kSmemBytes;
-      SVG2K_RETURN_IF_ERROR(
-          ensure_dynamic_smem(kmeans_assign_hopper_kernel<128>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
-      kmeans_assign_hopper_kernel<128><<<grid, 256, smem, stream>>>(p);
-    } else {
-      constexpr int smem = AssignHopperTile<64>::kSmemBytes;
-      SVG2K_RETURN_IF_ERROR(
-          ensure_dynamic_smem(kmeans_assign_hopper_kernel<64>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
-      kmeans_assign_hopper_kernel<64><<<grid, 256, smem, stream>>>(p);
+      if (width == 152) return launch_assign_hopper<128, 152>(grid, p, stream);
+      if (width == 144) return launch_assign_hopper<128, 144>(grid, p, stream);
+      return launch_assign_hopper<128, 128>(grid, p, stream);
     }
-    return launch_status("kmeans_assign (Hopper) launch");
+    if (width == 152) return launch_assign_hopper<64, 152>(grid, p, stream);
+    if (width == 144) return launch_assign_hopper<64, 144>(grid, p, stream);
+    return launch_assign_hopper<64, 128>(grid, p, stream);
   }
   const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 256)), static_cast<unsigned>(s.problems));
   if (s.dim == 128) {

@@ -40,10 +40,12 @@ struct Shape {
 };
 
 // Token counts that are no multiple of any tile, C = 1, C > S, a single token, centroid tile
-// counts 1 to 8.
+// counts 1 to 8, and cluster counts around the Hopper tile widths (128, 144, 152: e.g. 153 = 152 + 1
+// in two 152-wide tiles, 289 = 2 x 144 + 1, 305 = 2 x 152 + 1), none of them a multiple of the width.
 const std::vector<Shape> kShapes = {{3, 10000, 128, 300}, {2, 4099, 64, 1000}, {5, 257, 128, 1},
                                     {2, 100, 64, 150},    {1, 1, 128, 7},      {7, 3001, 128, 513},
-                                    {4, 2333, 64, 385}};
+                                    {4, 2333, 64, 385},   {2, 1111, 128, 153}, {3, 1500, 64, 289},
+                                    {2, 999, 128, 305},   {1, 700, 128, 1009}};
 
 svg2k::KMeansShape kshape(const Shape& c) {
   return {static_cast<int>(c.problems), static_cast<int>(c.tokens), static_cast<int>(c.dim),
@@ -145,6 +147,64 @@ TEST(GpuKMeansRun, OddShapesKeepTheInvariantsAndEmptyClustersKeepTheirCentroids)
     const RunResult again = run_kmeans(c, x, init, 2);
     EXPECT_TRUE(again.centroids.equal(r.centroids));
     EXPECT_TRUE(again.permutation.equal(r.permutation));
+  }
+}
+
+// Exact ties go to the lowest centroid index: duplicated centroids (the same bf16 values) in pairs
+// that differ in every part of the index the kernels split (the column pair of one lane, the lane in a
+// quad, the column block, the centroid tile) and tokens equal to the lower copy, whose nearest
+// centroids are then exactly the two copies. Also a cluster of one token: a centroid on a far-away
+// token keeps exactly that token through a Lloyd run, and its centroid becomes the token.
+TEST(GpuKMeansAssign, ExactTiesGoToTheLowestIndexAndSingleTokenClustersStay) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("assign-ties"));
+  const std::vector<Shape> shapes = {{3, 2049, 128, 300}, {2, 1537, 64, 300},  {2, 3001, 128, 1000},
+                                     {2, 517, 64, 1000},  {2, 1000, 128, 513}, {1, 400, 128, 129}};
+  for (const Shape& c : shapes) {
+    SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
+                                    << c.clusters);
+    const std::int64_t C = c.clusters;
+    // (lower, higher) copies: same lane and j (16, 17); same lane, next j (5, 13); neighbouring lanes
+    // (6, 8) and (1, 2); the next 128- / 144- / 152-wide tile (20, 131), (21, 149), (22, 157), where C
+    // has them; the last centroid.
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs = {{16, 17}, {5, 13}, {6, 8}, {1, 2}};
+    for (const auto& pr : {std::pair<std::int64_t, std::int64_t>{20, 131}, {21, 149}, {22, 157}})
+      if (pr.second < C - 2) pairs.push_back(pr);
+    pairs.push_back({30, C - 1});
+    at::Tensor x = at::randn({c.problems, c.tokens, c.dim}, gen).to(at::kBFloat16);
+    at::Tensor centroids = at::randn({c.problems, C, c.dim}, gen).to(at::kBFloat16).to(at::kFloat);
+    std::vector<std::pair<std::int64_t, std::int64_t>> forced;  // (token, expected label)
+    std::int64_t token = 3;
+    for (const auto& [lo, hi] : pairs) {
+      centroids.select(1, hi).copy_(centroids.select(1, lo));
+      for (int r = 0; r < 3 && token < c.tokens; ++r, token += 7) {
+        x.select(1, token).copy_(centroids.select(1, lo).to(at::kBFloat16));
+        forced.push_back({token, lo});
+      }
+    }
+    const at::Tensor mine = assign_labels(c, x.to(kCuda), centroids.to(kCuda).contiguous()).cpu();
+    const at::Tensor ref = kmeans_assign(x, centroids);  // the engine's CPU path
+    for (const auto& [s, lo] : forced) {
+      for (std::int64_t n = 0; n < c.problems; ++n) {
+        EXPECT_EQ(mine[n][s].item<std::int64_t>(), lo) << "problem " << n << " token " << s;
+        EXPECT_EQ(ref[n][s].item<std::int64_t>(), lo) << "reference, problem " << n << " token " << s;
+      }
+    }
+    EXPECT_LE((mine != ref).to(at::kDouble).mean().item<double>(), 0.01);
+
+    // A single-token cluster: token 0 far away, centroid C - 2 on it.
+    if (C >= 3) {
+      x.select(1, 0).fill_(40.f);
+      at::Tensor init = centroids.clone();
+      init.select(1, C - 2).copy_(x.select(1, 0).to(at::kFloat));
+      const RunResult r = run_kmeans(c, x.to(kCuda), init.to(kCuda).contiguous(), 2);
+      const at::Tensor sizes = r.sizes.cpu(), labels = r.labels.cpu();
+      for (std::int64_t n = 0; n < c.problems; ++n) {
+        EXPECT_EQ(sizes[n][C - 2].item<int>(), 1) << "problem " << n;
+        EXPECT_EQ(labels[n][0].item<int>(), C - 2) << "problem " << n;
+      }
+      EXPECT_TRUE(r.centroids.select(1, C - 2).cpu().equal(x.select(1, 0).to(at::kFloat)));
+    }
   }
 }
 
