@@ -299,48 +299,10 @@ __device__ __forceinline__ float warp_distance_offset(std::uint32_t tile, int ro
   return fmaf(sq, 1.f / 1024.f, sq);
 }
 
-// The argmin of one part of a centroid tile (W columns starting at centroid `first`; `sn` the shared
-// address of this thread's first norm pair), merged into the running (cleared value, index) minimum of
-// the thread's two rows. Parts and tiles come in increasing index order, so a strict < keeps ties on
-// the lower index.
-template <int W>
-__device__ __forceinline__ void part_argmin(const float (&acc)[W / 2], std::uint32_t sn, float offset,
-                                            unsigned mask, int first, int lane, unsigned (&best)[2],
-                                            int (&best_index)[2]) {
-  unsigned key[2][2] = {{0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}};  // [h][e2]
-#pragma unroll
-  for (int j = 0; j < W / 8; ++j) {
-    float2 cn = ld_shared_float2(sn + j * 32);
-    cn.x += offset;
-    cn.y += offset;
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-#pragma unroll
-      for (int e2 = 0; e2 < 2; ++e2) {
-        const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], e2 ? cn.y : cn.x);
-        key[h][e2] = min(key[h][e2], replace_low_bits(__float_as_uint(d), static_cast<unsigned>(j), mask));
-      }
-    }
-  }
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    // Columns 8 j0 + 2 (lane % 4) and 8 j1 + 2 (lane % 4) + 1: the odd one is the lower index
-    // exactly when j1 < j0, so the smaller key (value, then j) picks the right one on ties too.
-    const bool odd = key[h][1] < key[h][0];
-    const unsigned k = odd ? key[h][1] : key[h][0];
-    const unsigned v = k & ~31u;
-    if (v < best[h]) {
-      best[h] = v;
-      best_index[h] = first + static_cast<int>(k & 31u) * 8 + 2 * (lane & 3) + (odd ? 1 : 0);
-    }
-  }
-}
-
 template <int D, int N>
 struct AssignHopperTile {
-  static constexpr int kRows = 128;              // two warpgroups x 64 tokens
-  static constexpr int kCentroids = N;           // per pipeline stage
-  static constexpr int kFirstPart = N / 16 * 8;  // the first wgmma's N (both parts multiples of 8)
+  static constexpr int kRows = 128;     // two warpgroups x 64 tokens
+  static constexpr int kCentroids = N;  // per pipeline stage (the wgmma N)
   static constexpr int kChunks = D / 8;
   static constexpr int kPointPanelBytes = kRows * 128;  // 64 features x kRows rows
   static constexpr int kCentroidPanelBytes = N * 128;   // 64 features x N rows
@@ -348,7 +310,6 @@ struct AssignHopperTile {
   static constexpr int kCentroidBytes = kCentroids * D * 2;
   static constexpr int kSmemBytes = 1024 + kPointBytes + 2 * kCentroidBytes + 2 * kCentroids * 4;
   static_assert(N % 8 == 0 && N <= 256 && kCentroidBytes % 1024 == 0, "wgmma N / swizzle atoms");
-  static_assert((N - kFirstPart) / 8 <= 32, "the column part of a key must fit the low 5 bits");
 };
 
 namespace {
@@ -375,6 +336,8 @@ template <int D, int N>
 __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const AssignParams p) {
 #if SVG2K_HOPPER_ENABLED
   using T = AssignHopperTile<D, N>;
+  constexpr unsigned kLowMask = 31u;  // the key's column bits
+  static_assert(N / 8 <= 32, "the column part of a key must fit the low 5 bits");
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
                                                          ~std::uintptr_t(1023));
@@ -430,7 +393,7 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   if (num_tiles > 1) load_centroids(1, 1);
   cp_async_commit();
 
-  const unsigned mask = p.key_column_mask;        // 31
+  const unsigned mask = p.key_column_mask;        // == kLowMask
   float offset = 0.f;                             // B, set during the first tile's products
   unsigned best[2] = {0xffffffffu, 0xffffffffu};  // cleared d' bits
   int best_index[2] = {0, 0};
@@ -441,13 +404,7 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
     fence_proxy_async_shared();  // cp.async wrote through the generic proxy; wgmma reads through the async
                                  // one
     __syncthreads();
-    // Two wgmma groups per tile (columns [0, N1) and [N1, N)), so that the first part's argmin can run
-    // while the tensor cores compute the second part. ptxas places the second wait about half-way into
-    // the first part's argmin, and in the 06:00Z run (docs/PERF.md, "k-means, session 9") this measured
-    // slower than one group per tile (K assignment 1.61 vs about 1.47 ms): the one-group form is the
-    // next change to make, once it has run on a GPU together with the update kernel below.
-    constexpr int N1 = T::kFirstPart, N2 = N - N1;
-    float acc1[N1 / 2], acc2[N2 / 2];
+    float acc[N / 2];
     const std::uint32_t b_rows = s_cent + stage * T::kCentroidBytes;
     wgmma_fence();
 #pragma unroll
@@ -457,37 +414,46 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
       const std::uint64_t db =
           make_smem_desc_sw128(b_rows + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
       if (kk == 0) {
-        KMeansWgmma<N1>::first(acc1, da, db);
+        KMeansWgmma<N>::first(acc, da, db);
       } else {
-        KMeansWgmma<N1>::mma(acc1, da, db, 1);
-      }
-    }
-    wgmma_commit();
-#pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-      const std::uint64_t da =
-          make_smem_desc_sw128(a_rows + (kk >> 2) * T::kPointPanelBytes + (kk & 3) * 32, 16, 1024);
-      const std::uint64_t db = make_smem_desc_sw128(
-          b_rows + N1 * 128 + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
-      if (kk == 0) {
-        KMeansWgmma<N2>::first(acc2, da, db);
-      } else {
-        KMeansWgmma<N2>::mma(acc2, da, db, 1);
+        KMeansWgmma<N>::mma(acc, da, db, 1);
       }
     }
     wgmma_commit();
     if (t == 0)
       offset = warp_distance_offset<T::kRows, T::kChunks>(s_points, wg * 64 + warp * 16 + lane / 2,
                                                           lane & 1);  // during the products
-    const std::uint32_t sn = smem_addr(s_norm + stage * T::kCentroids + 2 * (lane & 3));
-    wgmma_wait<1>();
-    fence_registers(acc1);
-    part_argmin<N1>(acc1, sn, offset, mask, t * T::kCentroids, lane, best, best_index);
-    // Keeps NVVM from sinking the first part's argmin below the second wait (ptxas still may, see above).
-    asm volatile("" : "+r"(best[0]), "+r"(best[1]), "+r"(best_index[0]), "+r"(best_index[1]));
     wgmma_wait<0>();
-    fence_registers(acc2);
-    part_argmin<N2>(acc2, sn + N1 * 4, offset, mask, t * T::kCentroids + N1, lane, best, best_index);
+    fence_registers(acc);
+    const std::uint32_t sn = smem_addr(s_norm + stage * T::kCentroids + 2 * (lane & 3));
+    unsigned key[2][2] = {{0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}};  // [h][e2]
+#pragma unroll
+    for (int j = 0; j < N / 8; ++j) {
+      float2 cn = ld_shared_float2(sn + j * 32);
+      cn.x += offset;
+      cn.y += offset;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+#pragma unroll
+        for (int e2 = 0; e2 < 2; ++e2) {
+          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], e2 ? cn.y : cn.x);
+          key[h][e2] = min(key[h][e2], replace_low_bits(__float_as_uint(d), static_cast<unsigned>(j), mask));
+        }
+      }
+    }
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      // Columns 8 j0 + 2 (lane % 4) and 8 j1 + 2 (lane % 4) + 1: the odd one is the lower index
+      // exactly when j1 < j0, so the smaller key (value, then j) picks the right one on ties too.
+      const bool odd = key[h][1] < key[h][0];
+      const unsigned k = odd ? key[h][1] : key[h][0];
+      const unsigned v = k & ~kLowMask;
+      if (v < best[h]) {  // strict: an earlier tile (lower indices) keeps a tie
+        best[h] = v;
+        best_index[h] =
+            t * T::kCentroids + static_cast<int>(k & kLowMask) * 8 + 2 * (lane & 3) + (odd ? 1 : 0);
+      }
+    }
     __syncthreads();
     if (t + 2 < num_tiles) load_centroids(t + 2, stage);
     cp_async_commit();
