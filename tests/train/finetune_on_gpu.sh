@@ -47,8 +47,7 @@ SVG2="/tmp/$TAR/svg2"
 "$SVG2" --version >/dev/null 2>&1 || { say "carried svg2 does not run"; exit 3; }
 
 # Both runs start from the model folder: its fp16 weights, fresh optimizer moments.
-cp -r "$MODEL/." /tmp/ft-vae/ 2>/dev/null || { mkdir -p /tmp/ft-vae && cp -r "$MODEL/." /tmp/ft-vae/; }
-mkdir -p /tmp/ft-dit && cp -r "$MODEL/." /tmp/ft-dit/
+mkdir -p /tmp/ft-vae /tmp/ft-dit && cp -r "$MODEL/." /tmp/ft-vae/ && cp -r "$MODEL/." /tmp/ft-dit/
 half=$(($(nproc) / 2))
 run_limited() {  # name cpus limit_s args...: svg2 under timeout on a CPU set, log in $LOGS/name.log
   local name=$1 cpus=$2 limit=$3

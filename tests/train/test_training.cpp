@@ -323,11 +323,7 @@ TEST(Training, VaeDecoderOnlyKeepsTheEncoderAndTheLatentSpace) {
 
   svg2::train_vae(tiny_vae(run, 2));
   fs::copy_file(run / "vae.safetensors", run / "encoder_trained.safetensors");
-  const auto read_manifest = [&] {
-    std::ifstream in(run / "svg2_model.json");
-    return nlohmann::json::parse(in);
-  };
-  const nlohmann::json manifest_before = read_manifest();
+  const nlohmann::json manifest_before = svg2::train::read_json_file(run / "svg2_model.json");
 
   svg2::VaeTrainOptions decoder = tiny_vae(run, 3);
   decoder.decoder_only = true;
@@ -344,12 +340,12 @@ TEST(Training, VaeDecoderOnlyKeepsTheEncoderAndTheLatentSpace) {
   for (const auto& [name, b] : before) {
     const double change = (after.at(name) - b).abs().max().item<double>();
     const bool decoder_side = name.rfind("decoder.", 0) == 0 || name.rfind("conv2.", 0) == 0;
-    (decoder_side ? decoder_change : encoder_change) =
-        std::max(decoder_side ? decoder_change : encoder_change, change);
+    double& side_change = decoder_side ? decoder_change : encoder_change;
+    side_change = std::max(side_change, change);
   }
   EXPECT_EQ(encoder_change, 0.0);
   EXPECT_GT(decoder_change, 1e-4);
-  const nlohmann::json manifest_after = read_manifest();
+  const nlohmann::json manifest_after = svg2::train::read_json_file(run / "svg2_model.json");
   EXPECT_EQ(manifest_after.at("vae"), manifest_before.at("vae"));
   EXPECT_EQ(manifest_after.at("preview"), manifest_before.at("preview"));
 
