@@ -227,10 +227,7 @@ __device__ __forceinline__ void store_warpgroup_rows(const AttentionParams& p, c
   for (int q = ct; q < 64 * kChunks; q += 128) {
     const int row = cw * 64 + q / kChunks, c = q % kChunks;
     if (row >= w.rows) continue;
-    uint4 v;
-    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                 : "r"(sQ + swizzled_offset<128>(row, c)));
+    const uint4 v = ld_shared_uint4(sQ + swizzled_offset<128>(row, c));
     *reinterpret_cast<uint4*>(token_row(p.a.out, w.n, query_source(p, w.n, w.row0 + row)) + c * 8) = v;
   }
 }

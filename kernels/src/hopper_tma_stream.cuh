@@ -24,10 +24,8 @@ constexpr int kBoxHeights = 4;
 // branches: full groups (about 9 in 10 at 1000 key clusters) cost one compare, not 8 selects.
 __device__ __forceinline__ void apply_group_mask(float (&s)[64], std::uint32_t mask_addr, int lane) {
   const float neg_inf = -__int_as_float(0x7f800000);
-  std::uint32_t m[4];
-  asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(m[0]), "=r"(m[1]), "=r"(m[2]), "=r"(m[3])
-               : "r"(mask_addr));
+  const uint4 words = ld_shared_uint4(mask_addr);
+  const std::uint32_t m[4] = {words.x, words.y, words.z, words.w};
   const int shift = 2 * (lane & 3);
 #pragma unroll
   for (int w = 0; w < 4; ++w) {

@@ -267,14 +267,6 @@ __device__ __forceinline__ float2 ld_shared_float2(std::uint32_t addr) {
   return v;
 }
 
-__device__ __forceinline__ uint4 ld_shared_uint4(std::uint32_t addr) {
-  uint4 v;
-  asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "r"(addr));
-  return v;
-}
-
 // The Hopper assignment's offset B for one warp's 16 tokens (rows row .. of a 128-row swizzled tile,
 // two lanes per token, `half` the lane's half of the features): (1 + 2^-10) max |x|^2, leaving out
 // tokens with inf / NaN features (they get meaningless labels either way, and must not spoil the others').

@@ -190,10 +190,7 @@ __global__ void __launch_bounds__(128) sparse_attention_ampere_kernel(const Atte
   __syncthreads();
   for (int q = tid; q < w.rows * T::kChunks; q += T::kThreads) {
     const int r = q / T::kChunks, c = q % T::kChunks;
-    uint4 v;
-    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                 : "r"(sQ + swizzled_offset<T::kRows>(r, c)));
+    const uint4 v = ld_shared_uint4(sQ + swizzled_offset<T::kRows>(r, c));
     *reinterpret_cast<uint4*>(token_row(p.a.out, n, qsrc[r]) + c * 8) = v;
   }
 }
