@@ -35,19 +35,39 @@ __global__ void __launch_bounds__(256) tile_prefix_kernel(const int* __restrict_
   if (threadIdx.x == 0) out[qc] = total;
 }
 
-// A block moves 256 16-byte chunks: 256 / (D / 8) whole rows of one problem (no 64-bit division).
+// A block moves kPermutePer x 256 16-byte chunks: kPermutePer passes of 256 / (D / 8) whole rows of
+// one problem (no 64-bit division). Each thread loads its kPermutePer indices, then its chunks
+// (streaming loads: every source row is read once), then stores them, so four loads are in flight
+// per thread: 406 -> 380 us per 14B K or V gather on the H200 (one chunk per thread before; 2 and 8
+// measured like 4; PERF.md, session 10).
+constexpr int kPermutePer = 4;
+
 template <bool Scatter, int Chunks>
 __global__ void __launch_bounds__(256) permute_tokens_kernel(const TokenView in, const int* __restrict__ perm,
                                                              int tokens, const MutableTokenView out) {
-  constexpr int kRows = 256 / Chunks;
+  constexpr int kRowsPerPass = 256 / Chunks;
   const int n = blockIdx.y;
-  const int pos = blockIdx.x * kRows + static_cast<int>(threadIdx.x) / Chunks;
+  const int base = blockIdx.x * (kPermutePer * kRowsPerPass) + static_cast<int>(threadIdx.x) / Chunks;
   const int c = static_cast<int>(threadIdx.x) % Chunks;
-  if (pos >= tokens) return;
-  const int src = perm[static_cast<long long>(n) * tokens + pos];
-  const __nv_bfloat16* from = token_row(in, n, Scatter ? pos : src) + c * 8;
-  __nv_bfloat16* to = token_row(out, n, Scatter ? src : pos) + c * 8;
-  *reinterpret_cast<uint4*>(to) = *reinterpret_cast<const uint4*>(from);
+  const int* pn = perm + static_cast<long long>(n) * tokens;
+  uint4 v[kPermutePer];
+  int src[kPermutePer];
+#pragma unroll
+  for (int i = 0; i < kPermutePer; ++i) {
+    const int pos = base + i * kRowsPerPass;
+    src[i] = pos < tokens ? __ldg(pn + pos) : 0;
+  }
+#pragma unroll
+  for (int i = 0; i < kPermutePer; ++i) {
+    const int pos = base + i * kRowsPerPass;
+    if (pos < tokens)
+      v[i] = __ldcs(reinterpret_cast<const uint4*>(token_row(in, n, Scatter ? pos : src[i]) + c * 8));
+  }
+#pragma unroll
+  for (int i = 0; i < kPermutePer; ++i) {
+    const int pos = base + i * kRowsPerPass;
+    if (pos < tokens) *reinterpret_cast<uint4*>(token_row(out, n, Scatter ? src[i] : pos) + c * 8) = v[i];
+  }
 }
 
 template <bool Scatter>
@@ -59,10 +79,12 @@ Status permute(const TokenView& x, const int* perm, int problems, int tokens, in
   if (dim != 64 && dim != 128) return invalid_argument("permute: head dim must be 64 or 128");
   if (problems > 65535) return invalid_argument("permute: problems must be at most 65535");
   if (dim == 128) {
-    const dim3 grid(static_cast<unsigned>(ceil_div(tokens, 16)), static_cast<unsigned>(problems));
+    const dim3 grid(static_cast<unsigned>(ceil_div(tokens, 16 * kPermutePer)),
+                    static_cast<unsigned>(problems));
     permute_tokens_kernel<Scatter, 16><<<grid, 256, 0, stream>>>(x, perm, tokens, out);
   } else {
-    const dim3 grid(static_cast<unsigned>(ceil_div(tokens, 32)), static_cast<unsigned>(problems));
+    const dim3 grid(static_cast<unsigned>(ceil_div(tokens, 32 * kPermutePer)),
+                    static_cast<unsigned>(problems));
     permute_tokens_kernel<Scatter, 8><<<grid, 256, 0, stream>>>(x, perm, tokens, out);
   }
   return launch_status(Scatter ? "scatter_tokens launch" : "gather_tokens launch");

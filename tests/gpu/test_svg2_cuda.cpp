@@ -299,6 +299,41 @@ TEST(GpuSelection, MatchesReference) {
   }
 }
 
+// Equal masses (identical key centroids, equal key sizes): the per-row sort is stable, so the kept
+// clusters are the lowest-indexed ones, for every items-per-thread width of the row kernel.
+TEST(GpuSelection, EqualMassesKeepTheLowestIndices) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("selection-ties"));
+  for (const std::int64_t kc : {1000, 1500, 3001}) {
+    SCOPED_TRACE("KC " + std::to_string(kc));
+    const std::int64_t n = 2, qc = 7, dim = 64, size = 10;
+    const std::int64_t s_total = kc * size;
+    const at::Tensor k_sizes = at::full({n, kc}, size, at::TensorOptions().dtype(at::kLong));
+    at::Tensor q_sizes = at::full({n, qc}, s_total / qc, at::TensorOptions().dtype(at::kLong));
+    q_sizes.select(1, 0).add_(s_total - q_sizes.sum(1));
+    const at::Tensor cq = randn_device({n, qc, dim}, gen, at::kFloat).contiguous();
+    const at::Tensor ck = randn_device({n, 1, dim}, gen, at::kFloat).expand({n, kc, dim}).contiguous();
+    Svg2CudaPipeline pipe;
+    pipe.prepare(PipelineShape{1, n, s_total, dim, qc, kc}, kCuda);
+    const cuda::PipelineResults r = pipe.results();
+    r.k_sizes.copy_(k_sizes);
+    r.q_sizes.copy_(q_sizes);
+    r.mask.fill_(7);  // poison
+    cuda::SelectionSettings settings;
+    const double density = 0.2995;  // no cut exactly on a cluster boundary
+    settings.fixed_density = density;
+    pipe.select(cq, ck, settings, /*with_mask=*/true);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    // A cluster is kept while the tokens before it are short of the density's share.
+    std::int64_t keep = 0;
+    while (static_cast<double>(keep * size) < static_cast<double>(s_total) * density) ++keep;
+    const at::Tensor expect =
+        (at::arange(kc, at::TensorOptions().dtype(at::kLong).device(kCuda)) < keep).expand({n, qc, kc});
+    EXPECT_TRUE(r.mask.to(at::kBool).equal(expect));
+    EXPECT_TRUE((r.block_counts.to(at::kLong) == keep).all().item<bool>());
+  }
+}
+
 // ---- block-sparse attention -------------------------------------------------------------------
 
 struct AttentionCase {
@@ -508,21 +543,31 @@ TEST(GpuSparseAttention, TmaKernelFallsBackWhenKeysComePermuted) {
 TEST(GpuSparseAttention, PermutationKernelsRoundTrip) {
   SKIP_WITHOUT_GPU();
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("permute"));
-  const std::int64_t n = 3, tokens = 999, dim = 128;
-  const at::Tensor x = randn_device({n, tokens, dim}, gen);
-  at::Tensor perm = at::stack({at::randperm(tokens, gen, at::kLong), at::randperm(tokens, gen, at::kLong),
-                               at::randperm(tokens, gen, at::kLong)})
-                        .to(kCuda, at::kInt);
-  at::Tensor gathered = poisoned_like(x), back = poisoned_like(x);
   const auto stream = c10::cuda::getCurrentCUDAStream().stream();
-  ASSERT_TRUE(svg2k::gather_tokens(tokens_of(x), perm.data_ptr<int>(), n, tokens, dim,
-                                   mutable_tokens_of(gathered), stream)
-                  .ok());
-  ASSERT_TRUE(svg2k::scatter_tokens(tokens_of(gathered), perm.data_ptr<int>(), n, tokens, dim,
-                                    mutable_tokens_of(back), stream)
-                  .ok());
-  EXPECT_TRUE(gathered.equal(permute_tokens(x, perm.to(at::kLong))));
-  EXPECT_TRUE(back.equal(x));
+  // Each block moves several passes of rows: token counts below one pass, between passes and past a
+  // block's last pass, for both head dims.
+  struct Case {
+    std::int64_t n, tokens, dim;
+  };
+  for (const Case c : {Case{3, 999, 128}, Case{2, 1, 128}, Case{2, 17, 128}, Case{1, 65, 128},
+                       Case{2, 1001, 64}, Case{1, 31, 64}, Case{3, 129, 64}}) {
+    SCOPED_TRACE("n " + std::to_string(c.n) + " tokens " + std::to_string(c.tokens) + " dim " +
+                 std::to_string(c.dim));
+    const at::Tensor x = randn_device({c.n, c.tokens, c.dim}, gen);
+    std::vector<at::Tensor> perms;
+    for (std::int64_t i = 0; i < c.n; ++i) perms.push_back(at::randperm(c.tokens, gen, at::kLong));
+    at::Tensor perm = at::stack(perms).to(kCuda, at::kInt);
+    at::Tensor gathered = poisoned_like(x), back = poisoned_like(x);
+    ASSERT_TRUE(svg2k::gather_tokens(tokens_of(x), perm.data_ptr<int>(), c.n, c.tokens, c.dim,
+                                     mutable_tokens_of(gathered), stream)
+                    .ok());
+    ASSERT_TRUE(svg2k::scatter_tokens(tokens_of(gathered), perm.data_ptr<int>(), c.n, c.tokens, c.dim,
+                                      mutable_tokens_of(back), stream)
+                    .ok());
+    ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+    EXPECT_TRUE(gathered.equal(permute_tokens(x, perm.to(at::kLong))));
+    EXPECT_TRUE(back.equal(x));
+  }
 }
 
 // ---- whole pipeline ----------------------------------------------------------------------------
