@@ -631,17 +631,15 @@ TEST(GpuBackend, KernelsMatchTheReferenceBackendOverSteps) {
   // steps only that the caches were used: a broken cache or key would leave chance-level agreement),
   // and the outputs wherever the two clusterings and block sets are identical.
   const std::int64_t batch = 2, heads = 2, tokens = 1600, dim = 128;
-  struct Cloud {
-    at::Tensor centres_of_tokens;  // [batch, heads, tokens, dim]: each token's centre, fixed
-  };
-  const auto cloud = [&](std::int64_t centres) {
+  // Each token's centre, fixed over the steps: [batch, heads, tokens, dim].
+  const auto centres_of_tokens = [&](std::int64_t centres) {
     const at::Tensor c = at::randn({batch, heads, centres, dim}, gen) * 3;
     const at::Tensor idx =
         at::randint(0, centres, {batch, heads, tokens}, gen, at::TensorOptions().dtype(at::kLong));
-    return Cloud{c.gather(2, idx.unsqueeze(-1).expand({batch, heads, tokens, dim}))};
+    return c.gather(2, idx.unsqueeze(-1).expand({batch, heads, tokens, dim}));
   };
-  const auto drifted = [&](const Cloud& cl) {
-    return (cl.centres_of_tokens + at::randn({batch, heads, tokens, dim}, gen) * 0.05).to(kCuda, at::kBFloat16);
+  const auto drifted = [&](const at::Tensor& centres) {
+    return (centres + at::randn({batch, heads, tokens, dim}, gen) * 0.05).to(kCuda, at::kBFloat16);
   };
   int compared = 0;
   for (const bool fixed : {true, false}) {
@@ -663,7 +661,7 @@ TEST(GpuBackend, KernelsMatchTheReferenceBackendOverSteps) {
     topt.sample_layers = {3};
     topt.sample_heads = {0, 1};
     TelemetryRecorder fast_rec(topt), slow_rec(topt);
-    const Cloud qs = cloud(40), ks = cloud(120), vs = cloud(120);
+    const at::Tensor qs = centres_of_tokens(40), ks = centres_of_tokens(120), vs = centres_of_tokens(120);
     for (int step = 0; step < 4; ++step) {
       SCOPED_TRACE(testing::Message() << "step " << step);
       const at::Tensor q = drifted(qs), k = drifted(ks), v = drifted(vs);
