@@ -27,8 +27,8 @@ BANK_S="${BANK_S:-80}"
 MODEL="${MODEL:-$ROOT/resources/models/demo}"
 LOGS=/tmp/finetune-logs
 rm -rf "$LOGS" /tmp/ft-vae /tmp/ft-dit && mkdir -p "$LOGS" "$OUT"
-left() { echo $((DEADLINE_S - ($(date +%s) - T0))); }
-say() { echo "[$(($(date +%s) - T0)) s] $*" | tee -a "$LOGS/steps.txt"; }
+STEPS_LOG="$LOGS/steps.txt"
+source "$ROOT/tests/gpu/call_clock.sh"
 finish() {
   say "done"
   tar -czf "$OUT/logs.tar.gz" -C "$LOGS" .

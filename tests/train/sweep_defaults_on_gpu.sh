@@ -26,8 +26,8 @@ DEADLINE_S="${DEADLINE_S:-560}"
 MODEL="${MODEL:-$ROOT/resources/models/demo}"
 SETTINGS="${SETTINGS:-- dense_steps=6 dense_steps=8 top_p=0.97,dense_steps=6 query_clusters=32,key_clusters=256}"
 mkdir -p "$OUT"
-left() { echo $((DEADLINE_S - ($(date +%s) - T0))); }
-say() { echo "[$(($(date +%s) - T0)) s] $*" | tee -a "$OUT/steps.txt"; }
+STEPS_LOG="$OUT/steps.txt"
+source "$ROOT/tests/gpu/call_clock.sh"
 
 if [ -z "${SVG2:-}" ]; then
   source "$ROOT/tests/gpu/device_env.sh"

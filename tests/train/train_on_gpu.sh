@@ -40,8 +40,8 @@ mkdir -p "$OUT/model" "$RUN"
 RUN_SRC="${RUN_SRC:-$ROOT/.gpu/run}"
 [ -d "$RUN_SRC" ] && cp -r "$RUN_SRC/." "$RUN/"
 LOG="$OUT/train.log"
-left() { echo $(( DEADLINE_S - ($(date +%s) - T0) )); }
-say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$LOG"; }
+STEPS_LOG="$LOG"
+source "$ROOT/tests/gpu/call_clock.sh"
 
 source "$ROOT/tests/gpu/device_env.sh"
 {

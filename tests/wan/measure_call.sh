@@ -18,8 +18,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${OUT:-$ROOT/out/gpu}/measure"
 mkdir -p "$OUT"
 DEADLINE_S="${DEADLINE_S:-560}"
-left() { echo $((DEADLINE_S - ($(date +%s) - T0))); }
-say() { echo "[$(($(date +%s) - T0)) s] $*" | tee -a "$OUT/steps.txt"; }
+STEPS_LOG="$OUT/steps.txt"
+source "$ROOT/tests/gpu/call_clock.sh"
 source "$ROOT/tests/gpu/device_env.sh"
 BIN="$ROOT/.gpu/dit-bin"
 {
