@@ -478,6 +478,248 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   }
 #endif  // SVG2K_HOPPER_ENABLED
 }
+
+}  // namespace
+
+// ---- assignment on Hopper with resident centroids (two tiles) -----------------------------------
+
+// When a problem's centroids are two tiles of N (C in (N, 2 N], e.g. QC 300 as 2 x 152), they fit in
+// shared memory (2 x 38 KB at D 128) together with the tokens, so one persistent block per SM keeps
+// them resident and streams items of 256 tokens (a contiguous range of (problem, item) per block;
+// the centroids are reloaded where the range enters the next problem) instead of loading both
+// centroid tiles from L2 for every 128 tokens, as kmeans_assign_hopper_kernel does. Four warpgroups
+// each own 64 rows of an item, a double-buffered cp.async stage pair (the next item's rows load
+// during this one's products) and a named barrier, so they are not tied to each other per item: one's
+// argmin runs under the others' products. One tile at a time (N / 2 accumulators; 512 threads leave
+// 128 registers a thread). The argmin, its offset B, its keys and its tie rule are those of
+// kmeans_assign_hopper_kernel on the same 16-token warps, so the labels are the same (tested).
+// Measured against 3 stages with 2 warpgroups (both tiles issued before the first argmin) and with
+// 3 warpgroups: docs/PERF.md "Session 11".
+template <int D, int N>
+struct AssignResidentTile {
+  static constexpr int kWarpgroups = 4;  // each owns 64 rows of an item
+  static constexpr int kThreads = 128 * kWarpgroups;
+  static constexpr int kItemRows = 64 * kWarpgroups;  // tokens per item
+  static constexpr int kStages = 2;                   // token stages per warpgroup
+  static constexpr int kWgRows = 64;                  // tokens per warpgroup and item
+  static constexpr int kChunks = D / 8;
+  static constexpr int kTokPanelBytes = kWgRows * 128;
+  static constexpr int kTokBytes = kWgRows * D * 2;
+  static constexpr int kCentroidPanelBytes = N * 128;
+  static constexpr int kCentroidBytes = N * D * 2;
+  static constexpr int kSmemBytes = 1024 + 2 * kCentroidBytes + kWarpgroups * kStages * kTokBytes + 2 * N * 4;
+  static_assert(kTokBytes % 1024 == 0 && kCentroidBytes % 1024 == 0, "swizzle atoms");
+};
+
+// C fits the resident kernel: exactly two tiles of the chosen width.
+inline bool hopper_assign_resident(int clusters) {
+  const int width = hopper_tile_width(clusters);
+  return clusters > width && clusters <= 2 * width;
+}
+
+namespace {
+
+// One tile's argmin into the running (cleared d' bits, index) per row half h, as in
+// kmeans_assign_hopper_kernel (see there for the keys and the tie rule).
+template <int N>
+__device__ __forceinline__ void argmin_tile(float (&acc)[N / 2], std::uint32_t sn, float offset,
+                                            unsigned mask, int tile_base, int lane, unsigned (&best)[2],
+                                            int (&best_index)[2]) {
+  constexpr unsigned kLowMask = 31u;
+  unsigned key[2][2] = {{0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}};  // [h][e2]
+#pragma unroll
+  for (int j = 0; j < N / 8; ++j) {
+    float2 cn = ld_shared_float2(sn + j * 32);
+    cn.x += offset;
+    cn.y += offset;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+#pragma unroll
+      for (int e2 = 0; e2 < 2; ++e2) {
+        const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], e2 ? cn.y : cn.x);
+        key[h][e2] = min(key[h][e2], replace_low_bits(__float_as_uint(d), static_cast<unsigned>(j), mask));
+      }
+    }
+  }
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const bool odd = key[h][1] < key[h][0];
+    const unsigned k = odd ? key[h][1] : key[h][0];
+    const unsigned v = k & ~kLowMask;
+    if (v < best[h]) {  // strict: the earlier tile (lower indices) keeps a tie
+      best[h] = v;
+      best_index[h] = tile_base + static_cast<int>(k & kLowMask) * 8 + 2 * (lane & 3) + (odd ? 1 : 0);
+    }
+  }
+}
+
+struct ResidentSplit {
+  int blocks_per_problem;  // 128-token items per problem
+  long long items;         // problems x blocks_per_problem
+};
+
+template <int D, int N>
+__global__ void __launch_bounds__(AssignResidentTile<D, N>::kThreads, 1)
+    kmeans_assign_resident_kernel(const AssignParams p, const ResidentSplit split) {
+#if SVG2K_HOPPER_ENABLED
+  using T = AssignResidentTile<D, N>;
+  static_assert(N / 8 <= 32, "the column part of a key must fit the low 5 bits");
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
+                                                         ~std::uintptr_t(1023));
+  const std::uint32_t s_cent = smem_addr(smem);  // two tiles
+  const std::uint32_t s_tok = s_cent + 2 * T::kCentroidBytes;
+  float* s_norm =
+      reinterpret_cast<float*>(smem + 2 * T::kCentroidBytes + T::kWarpgroups * T::kStages * T::kTokBytes);
+
+  const int tid = threadIdx.x, wg = tid / 128, wtid = tid % 128, warp = wtid / 32, lane = tid % 32;
+  const int C = p.clusters, S = p.tokens, bpp = split.blocks_per_problem;
+  const long long begin = split.items * blockIdx.x / gridDim.x;
+  const long long end = split.items * (blockIdx.x + 1) / gridDim.x;
+  if (begin >= end) return;  // uniform over the block
+
+  // Centroids (both tiles, rows past C zero-filled) and their norms (+inf past C), all 256 threads.
+  constexpr int kCentRowStep = T::kThreads / T::kChunks;
+  static_assert(kCentRowStep % 8 == 0, "copy layout");
+  auto load_centroids = [&](int n) {
+    const __nv_bfloat16* cent = p.centroids + static_cast<long long>(n) * C * D;
+    const int row = tid / T::kChunks, chunk = tid % T::kChunks;
+    for (int r = row; r < 2 * N; r += kCentRowStep) {
+      const int tile = r >= N ? 1 : 0, rr = r - tile * N;
+      cp_async_16(s_cent + tile * T::kCentroidBytes + swizzled_offset<N>(rr, chunk),
+                  cent + static_cast<long long>(r < C ? r : 0) * D + chunk * 8, r < C);
+    }
+    const float* norms = p.norms + static_cast<long long>(n) * p.norm_stride;
+    for (int c = tid; c < 2 * N; c += T::kThreads) s_norm[c] = c < C ? norms[c] : __int_as_float(0x7f800000);
+  };
+  // This warpgroup's 64 rows of item `item` into stage `stage` (128 threads, stepped addresses).
+  constexpr int kTokRowStep = 128 / T::kChunks;
+  static_assert(kTokRowStep % 8 == 0 && T::kWgRows % kTokRowStep == 0, "copy layout");
+  const int tok_row = wtid / T::kChunks, tok_chunk = wtid % T::kChunks;
+  auto load_tokens = [&](long long item, int stage) {
+    const int n = static_cast<int>(item / bpp);
+    const int row0 = static_cast<int>(item - static_cast<long long>(n) * bpp) * T::kItemRows + wg * 64;
+    const __nv_bfloat16* x0 = token_row(p.x, n, 0) + tok_chunk * 8;
+    const std::uint32_t dst =
+        s_tok + (wg * T::kStages + stage) * T::kTokBytes + swizzled_offset<T::kWgRows>(tok_row, tok_chunk);
+#pragma unroll
+    for (int i = 0; i < T::kWgRows / kTokRowStep; ++i) {
+      const int s = row0 + tok_row + i * kTokRowStep;
+      const bool valid = s < S;
+      cp_async_16(dst + i * kTokRowStep * 128, x0 + static_cast<long long>(valid ? s : 0) * p.x.token_stride,
+                  valid);
+    }
+  };
+
+  int cur_n = static_cast<int>(begin / bpp);
+  load_centroids(cur_n);
+  load_tokens(begin, 0);
+  cp_async_commit();
+#pragma unroll
+  for (int k = 1; k < T::kStages - 1; ++k) {
+    if (begin + k < end) load_tokens(begin + k, k);
+    cp_async_commit();
+  }
+  bool reloaded = true;  // the first item waits for the centroids too (and a reload for them)
+
+  const unsigned mask = p.key_column_mask;
+  int stage = 0;
+  for (long long item = begin; item < end; ++item) {
+    const int n = static_cast<int>(item / bpp);
+    if (n != cur_n) {
+      // A new problem: every warpgroup is past its last products on the old centroids.
+      __syncthreads();
+      load_centroids(n);
+      cp_async_commit();
+      cur_n = n;
+      reloaded = true;
+    }
+    if (reloaded) {
+      cp_async_wait<0>();
+      fence_proxy_async_shared();
+      __syncthreads();
+      reloaded = false;
+    } else {
+      cp_async_wait<T::kStages - 2>();  // this item's tokens (the later items' copies may be in flight)
+      fence_proxy_async_shared();  // cp.async wrote through the generic proxy; wgmma reads through the async
+                                   // one
+      named_barrier_sync(1 + wg, 128);
+    }
+    {
+      // Past the barrier every thread of this warpgroup is done with item - 1, so its stage takes the
+      // tokens of item + kStages - 1.
+      const long long next = item + (T::kStages - 1);
+      int next_stage = stage + (T::kStages - 1);
+      if (next_stage >= T::kStages) next_stage -= T::kStages;
+      if (next < end) load_tokens(next, next_stage);
+      cp_async_commit();
+    }
+
+    const std::uint32_t a_rows = s_tok + (wg * T::kStages + stage) * T::kTokBytes;
+    unsigned best[2] = {0xffffffffu, 0xffffffffu};
+    int best_index[2] = {0, 0};
+    const std::uint32_t sn = smem_addr(s_norm + 2 * (lane & 3));
+    auto issue = [&](float(&acc)[N / 2], int tile) {
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk) {
+        const std::uint64_t da =
+            make_smem_desc_sw128(a_rows + (kk >> 2) * T::kTokPanelBytes + (kk & 3) * 32, 16, 1024);
+        const std::uint64_t db = make_smem_desc_sw128(
+            s_cent + tile * T::kCentroidBytes + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
+        if (kk == 0) {
+          KMeansWgmma<N>::first(acc, da, db);
+        } else {
+          KMeansWgmma<N>::mma(acc, da, db, 1);
+        }
+      }
+      wgmma_commit();
+    };
+    float offset;  // B, set during the first tile's products
+    {
+      float acc[N / 2];
+#pragma unroll 1
+      for (int t = 0; t < 2; ++t) {
+        wgmma_fence();
+        issue(acc, t);
+        if (t == 0)
+          offset = warp_distance_offset<T::kWgRows, T::kChunks>(a_rows, warp * 16 + lane / 2, lane & 1);
+        wgmma_wait<0>();
+        fence_registers(acc);
+        argmin_tile<N>(acc, sn + t * N * 4, offset, mask, t * N, lane, best, best_index);
+      }
+    }
+
+    const int row0 = static_cast<int>(item - static_cast<long long>(n) * bpp) * T::kItemRows + wg * 64;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      unsigned d = best[h];
+      int idx = best_index[h];
+#pragma unroll
+      for (int off = 1; off <= 2; off <<= 1) {
+        const unsigned od = __shfl_xor_sync(0xffffffffu, d, off);
+        const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
+        if (od < d || (od == d && oi < idx)) {
+          d = od;
+          idx = oi;
+        }
+      }
+      idx = min(idx, C - 1);  // only a token with NaN or inf features could end on a padding column
+      const int s = row0 + warp * 16 + (lane >> 2) + h * 8;
+      if ((lane & 3) == 0 && s < S) {
+        const long long i = static_cast<long long>(n) * S + s;
+        if (p.labels) p.labels[i] = idx;
+        if (p.sort_keys) {
+          p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
+          p.sort_values[i] = s;
+        }
+        if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
+      }
+    }
+    if (++stage == T::kStages) stage = 0;
+  }
+#endif  // SVG2K_HOPPER_ENABLED
+}
+
 // ---- centroid update --------------------------------------------------------------------------
 
 struct UpdateParams {
@@ -647,6 +889,23 @@ Status prepare(const KMeansShape& s, const float* centroids, const KMeansWorkspa
 }
 
 template <int D, int N>
+Status launch_assign_resident(const KMeansShape& s, const AssignParams& p, cudaStream_t stream) {
+  constexpr int smem = AssignResidentTile<D, N>::kSmemBytes;
+  SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kmeans_assign_resident_kernel<D, N>, smem,
+                                            "cudaFuncSetAttribute(kmeans_assign_resident)"));
+  int device = 0, sms = 0;
+  SVG2K_RETURN_IF_ERROR(call_status(cudaGetDevice(&device), "kmeans_assign_resident cudaGetDevice"));
+  SVG2K_RETURN_IF_ERROR(call_status(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device),
+                                    "kmeans_assign_resident SM count"));
+  using T = AssignResidentTile<D, N>;
+  const ResidentSplit split{ceil_div(s.tokens, T::kItemRows),
+                            static_cast<long long>(s.problems) * ceil_div(s.tokens, T::kItemRows)};
+  const long long blocks = std::min<long long>(split.items, std::max(sms, 1));  // one block per SM
+  kmeans_assign_resident_kernel<D, N><<<static_cast<unsigned>(blocks), T::kThreads, smem, stream>>>(p, split);
+  return launch_status("kmeans_assign (Hopper, resident centroids) launch");
+}
+
+template <int D, int N>
 Status launch_assign_hopper(dim3 grid, const AssignParams& p, cudaStream_t stream) {
   constexpr int smem = AssignHopperTile<D, N>::kSmemBytes;
   SVG2K_RETURN_IF_ERROR(
@@ -668,11 +927,22 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
                  radix_keys ? w.values_in : nullptr,
                  sizes,
                  31u};
-  // Developer switch: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too.
+  // Developer switches: SVG2K_KMEANS_ASSIGN=mma forces the mma.sync kernel on Hopper too, =stream
+  // the Hopper kernel that streams the centroid tiles per 128 tokens where the resident one would run.
   const char* choice = std::getenv("SVG2K_KMEANS_ASSIGN");
   if (current_device_arch() == 90 && !(choice && std::string(choice) == "mma")) {
-    const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
     const int width = hopper_tile_width(s.clusters);
+    if (hopper_assign_resident(s.clusters) && !(choice && std::string(choice) == "stream")) {
+      if (s.dim == 128) {
+        if (width == 152) return launch_assign_resident<128, 152>(s, p, stream);
+        if (width == 144) return launch_assign_resident<128, 144>(s, p, stream);
+        return launch_assign_resident<128, 128>(s, p, stream);
+      }
+      if (width == 152) return launch_assign_resident<64, 152>(s, p, stream);
+      if (width == 144) return launch_assign_resident<64, 144>(s, p, stream);
+      return launch_assign_resident<64, 128>(s, p, stream);
+    }
+    const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
     if (s.dim == 128) {
       if (width == 152) return launch_assign_hopper<128, 152>(grid, p, stream);
       if (width == 144) return launch_assign_hopper<128, 144>(grid, p, stream);

@@ -208,6 +208,45 @@ TEST(GpuKMeansAssign, ExactTiesGoToTheLowestIndexAndSingleTokenClustersStay) {
   }
 }
 
+// On Hopper, cluster counts of exactly two centroid tiles (C in (N, 2 N] for the chosen width N: e.g.
+// QC 300 as 2 x 152) run the resident-centroid assignment (one persistent block per SM, 256-token
+// items, double-buffered tokens per warpgroup, centroids reloaded where a block's items cross into
+// the next problem); SVG2K_KMEANS_ASSIGN=stream runs the per-128-token kernel instead. Both compute
+// the same products, offsets and keys, so every output of a Lloyd run must be identical: labels, sizes,
+// offsets, permutation, centroids (outputs poisoned first). Shapes: all three widths and both head dims,
+// token counts that leave a partial last item or warpgroup (1, 127, 129, 4099), one item per problem for 40
+// problems (blocks spanning several problems), and enough items per block to cycle the stages.
+TEST(GpuKMeansAssign, ResidentCentroidsMatchTheStreamingKernel) {
+  SKIP_WITHOUT_GPU();
+  if (svg2k::current_device_arch() != 90) GTEST_SKIP() << "the resident assignment is Hopper-only";
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("assign-resident"));
+  const std::vector<Shape> shapes = {
+      {2, 4099, 128, 300},  {3, 129, 128, 153},   {2, 127, 64, 289},  {1, 1, 128, 300},   {40, 77, 128, 300},
+      {40, 2000, 128, 257}, {2, 75600, 128, 300}, {5, 3001, 64, 200}, {7, 999, 128, 304}, {3, 1500, 64, 145}};
+  for (const Shape& c : shapes) {
+    SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
+                                    << c.clusters);
+    const at::Tensor x = at::randn({c.problems, c.tokens, c.dim}, gen).to(kCuda, at::kBFloat16);
+    const at::Tensor init =
+        at::randn({c.problems, c.clusters, c.dim}, gen).to(at::kBFloat16).to(kCuda, at::kFloat).contiguous();
+    unsetenv("SVG2K_KMEANS_ASSIGN");
+    const at::Tensor labels = assign_labels(c, x, init);
+    const RunResult resident = run_kmeans(c, x, init, 2);
+    setenv("SVG2K_KMEANS_ASSIGN", "stream", 1);
+    const at::Tensor labels_stream = assign_labels(c, x, init);
+    const RunResult stream = run_kmeans(c, x, init, 2);
+    unsetenv("SVG2K_KMEANS_ASSIGN");
+    ASSERT_TRUE((labels >= 0).all().item<bool>() && (labels < c.clusters).all().item<bool>());
+    EXPECT_TRUE(labels.equal(labels_stream));
+    EXPECT_TRUE(resident.labels.equal(stream.labels));
+    EXPECT_TRUE(resident.sizes.equal(stream.sizes));
+    EXPECT_TRUE(resident.offsets.equal(stream.offsets));
+    EXPECT_TRUE(resident.permutation.equal(stream.permutation));
+    EXPECT_TRUE(resident.centroids.equal(stream.centroids));
+    EXPECT_EQ(resident.sizes.sum().item<std::int64_t>(), c.problems * c.tokens);
+  }
+}
+
 }  // namespace
 }  // namespace svg2::attention
 
