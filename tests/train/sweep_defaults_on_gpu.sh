@@ -24,7 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${OUT:-$ROOT/out/gpu-sweep}/sweep"
 DEADLINE_S="${DEADLINE_S:-560}"
 MODEL="${MODEL:-$ROOT/resources/models/demo}"
-SETTINGS="${SETTINGS:-- dense_steps=6 dense_steps=8 top_p=0.97,dense_steps=6 query_clusters=32,key_clusters=256}"
+SETTINGS="${SETTINGS:-- dense_steps=6 key_clusters=768 query_clusters=128 top_p=0.9}"
 mkdir -p "$OUT"
 STEPS_LOG="$OUT/steps.txt"
 source "$ROOT/tests/gpu/call_clock.sh"
@@ -91,5 +91,8 @@ cells += [f"{100 * r['svg2_density']:.1f}", f"{r['svg2_psnr']:.2f}", f"{100 * r[
 print("\t".join(cells))
 PY
 done
-column -t -s $'\t' "$OUT/summary.tsv" | tee "$OUT/summary.txt"
+# (the GPU image has no `column`)
+python3 -c 'import sys; rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+print("\n".join("  ".join(c.ljust(n) for c, n in zip(r, w)) for r in rows))' "$OUT/summary.tsv" | tee "$OUT/summary.txt"
 say "done"
