@@ -5,6 +5,7 @@
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_scan.cuh>
 #include <string>
+#include <type_traits>
 
 #include "device_common.cuh"
 #include "hopper_primitives.cuh"
@@ -306,6 +307,76 @@ struct AssignHopperTile {
 
 namespace {
 
+#if SVG2K_HOPPER_ENABLED  // the Hopper assignment kernels' shared argmin and stores
+// One tile's argmin into the running (cleared d' bits, index) per row half h (the keys and the tie
+// rule: the comment of kmeans_assign_hopper_kernel below). Columns 8 j0 + 2 (lane % 4) and
+// 8 j1 + 2 (lane % 4) + 1: the odd one is the lower index exactly when j1 < j0, so the smaller key
+// (value, then j) picks the right one on ties too.
+template <int N>
+__device__ __forceinline__ void argmin_tile(float (&acc)[N / 2], std::uint32_t sn, float offset,
+                                            unsigned mask, int tile_base, int lane, unsigned (&best)[2],
+                                            int (&best_index)[2]) {
+  constexpr unsigned kLowMask = 31u;
+  unsigned key[2][2] = {{0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}};  // [h][e2]
+#pragma unroll
+  for (int j = 0; j < N / 8; ++j) {
+    float2 cn = ld_shared_float2(sn + j * 32);
+    cn.x += offset;
+    cn.y += offset;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+#pragma unroll
+      for (int e2 = 0; e2 < 2; ++e2) {
+        const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], e2 ? cn.y : cn.x);
+        key[h][e2] = min(key[h][e2], replace_low_bits(__float_as_uint(d), static_cast<unsigned>(j), mask));
+      }
+    }
+  }
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const bool odd = key[h][1] < key[h][0];
+    const unsigned k = odd ? key[h][1] : key[h][0];
+    const unsigned v = k & ~kLowMask;
+    if (v < best[h]) {  // strict: the earlier tile (lower indices) keeps a tie
+      best[h] = v;
+      best_index[h] = tile_base + static_cast<int>(k & kLowMask) * 8 + 2 * (lane & 3) + (odd ? 1 : 0);
+    }
+  }
+}
+
+// The quad reduction of a warp's (value, index) pairs (ties to the lower index) and the outputs of
+// rows row_base + lane / 4 (+ 8 for h = 1) of problem n (C clusters, S tokens).
+__device__ __forceinline__ void store_assignments(const AssignParams& p, const unsigned (&best)[2],
+                                                  const int (&best_index)[2], int n, int C, int S,
+                                                  int row_base, int lane) {
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    unsigned d = best[h];
+    int idx = best_index[h];
+#pragma unroll
+    for (int off = 1; off <= 2; off <<= 1) {
+      const unsigned od = __shfl_xor_sync(0xffffffffu, d, off);
+      const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
+      if (od < d || (od == d && oi < idx)) {
+        d = od;
+        idx = oi;
+      }
+    }
+    idx = min(idx, C - 1);  // only a token with NaN or inf features could end on a padding column
+    const int s = row_base + (lane >> 2) + h * 8;
+    if ((lane & 3) == 0 && s < S) {
+      const long long i = static_cast<long long>(n) * S + s;
+      if (p.labels) p.labels[i] = idx;
+      if (p.sort_keys) {
+        p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
+        p.sort_values[i] = s;
+      }
+      if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
+    }
+  }
+}
+#endif  // SVG2K_HOPPER_ENABLED
+
 // The same computation as kmeans_assign_kernel with the x.c products on wgmma (tokens and
 // centroids both from 128-byte-swizzled shared memory), in centroid tiles of N. Two blocks per SM,
 // so one block's argmin epilogue overlaps the other's matrix products.
@@ -328,7 +399,6 @@ template <int D, int N>
 __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const AssignParams p) {
 #if SVG2K_HOPPER_ENABLED
   using T = AssignHopperTile<D, N>;
-  constexpr unsigned kLowMask = 31u;  // the key's column bits
   static_assert(N / 8 <= 32, "the column part of a key must fit the low 5 bits");
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(smem_raw) + 1023) &
@@ -385,7 +455,7 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   if (num_tiles > 1) load_centroids(1, 1);
   cp_async_commit();
 
-  const unsigned mask = p.key_column_mask;        // == kLowMask
+  const unsigned mask = p.key_column_mask;        // == argmin_tile's column bits
   float offset = 0.f;                             // B, set during the first tile's products
   unsigned best[2] = {0xffffffffu, 0xffffffffu};  // cleared d' bits
   int best_index[2] = {0, 0};
@@ -417,65 +487,13 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
                                                           lane & 1);  // during the products
     wgmma_wait<0>();
     fence_registers(acc);
-    const std::uint32_t sn = smem_addr(s_norm + stage * T::kCentroids + 2 * (lane & 3));
-    unsigned key[2][2] = {{0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}};  // [h][e2]
-#pragma unroll
-    for (int j = 0; j < N / 8; ++j) {
-      float2 cn = ld_shared_float2(sn + j * 32);
-      cn.x += offset;
-      cn.y += offset;
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-#pragma unroll
-        for (int e2 = 0; e2 < 2; ++e2) {
-          const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], e2 ? cn.y : cn.x);
-          key[h][e2] = min(key[h][e2], replace_low_bits(__float_as_uint(d), static_cast<unsigned>(j), mask));
-        }
-      }
-    }
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      // Columns 8 j0 + 2 (lane % 4) and 8 j1 + 2 (lane % 4) + 1: the odd one is the lower index
-      // exactly when j1 < j0, so the smaller key (value, then j) picks the right one on ties too.
-      const bool odd = key[h][1] < key[h][0];
-      const unsigned k = odd ? key[h][1] : key[h][0];
-      const unsigned v = k & ~kLowMask;
-      if (v < best[h]) {  // strict: an earlier tile (lower indices) keeps a tie
-        best[h] = v;
-        best_index[h] =
-            t * T::kCentroids + static_cast<int>(k & kLowMask) * 8 + 2 * (lane & 3) + (odd ? 1 : 0);
-      }
-    }
+    argmin_tile<N>(acc, smem_addr(s_norm + stage * T::kCentroids + 2 * (lane & 3)), offset, mask,
+                   t * T::kCentroids, lane, best, best_index);
     __syncthreads();
     if (t + 2 < num_tiles) load_centroids(t + 2, stage);
     cp_async_commit();
   }
-
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    unsigned d = best[h];
-    int idx = best_index[h];
-#pragma unroll
-    for (int off = 1; off <= 2; off <<= 1) {
-      const unsigned od = __shfl_xor_sync(0xffffffffu, d, off);
-      const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
-      if (od < d || (od == d && oi < idx)) {
-        d = od;
-        idx = oi;
-      }
-    }
-    idx = min(idx, C - 1);  // only a token with NaN or inf features could end on a padding column
-    const int s = row0 + wg * 64 + warp * 16 + (lane >> 2) + h * 8;
-    if ((lane & 3) == 0 && s < S) {
-      const long long i = static_cast<long long>(n) * S + s;
-      if (p.labels) p.labels[i] = idx;
-      if (p.sort_keys) {
-        p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
-        p.sort_values[i] = s;
-      }
-      if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
-    }
-  }
+  store_assignments(p, best, best_index, n, C, S, row0 + wg * 64 + warp * 16, lane);
 #endif  // SVG2K_HOPPER_ENABLED
 }
 
@@ -518,40 +536,6 @@ inline bool hopper_assign_resident(int clusters) {
 }
 
 namespace {
-
-// One tile's argmin into the running (cleared d' bits, index) per row half h, as in
-// kmeans_assign_hopper_kernel (see there for the keys and the tie rule).
-template <int N>
-__device__ __forceinline__ void argmin_tile(float (&acc)[N / 2], std::uint32_t sn, float offset,
-                                            unsigned mask, int tile_base, int lane, unsigned (&best)[2],
-                                            int (&best_index)[2]) {
-  constexpr unsigned kLowMask = 31u;
-  unsigned key[2][2] = {{0xffffffffu, 0xffffffffu}, {0xffffffffu, 0xffffffffu}};  // [h][e2]
-#pragma unroll
-  for (int j = 0; j < N / 8; ++j) {
-    float2 cn = ld_shared_float2(sn + j * 32);
-    cn.x += offset;
-    cn.y += offset;
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-#pragma unroll
-      for (int e2 = 0; e2 < 2; ++e2) {
-        const float d = fmaf(-2.f, acc[4 * j + 2 * h + e2], e2 ? cn.y : cn.x);
-        key[h][e2] = min(key[h][e2], replace_low_bits(__float_as_uint(d), static_cast<unsigned>(j), mask));
-      }
-    }
-  }
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    const bool odd = key[h][1] < key[h][0];
-    const unsigned k = odd ? key[h][1] : key[h][0];
-    const unsigned v = k & ~kLowMask;
-    if (v < best[h]) {  // strict: the earlier tile (lower indices) keeps a tie
-      best[h] = v;
-      best_index[h] = tile_base + static_cast<int>(k & kLowMask) * 8 + 2 * (lane & 3) + (odd ? 1 : 0);
-    }
-  }
-}
 
 struct ResidentSplit {
   int blocks_per_problem;  // 128-token items per problem
@@ -690,31 +674,7 @@ __global__ void __launch_bounds__(AssignResidentTile<D, N>::kThreads, 1)
     }
 
     const int row0 = static_cast<int>(item - static_cast<long long>(n) * bpp) * T::kItemRows + wg * 64;
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      unsigned d = best[h];
-      int idx = best_index[h];
-#pragma unroll
-      for (int off = 1; off <= 2; off <<= 1) {
-        const unsigned od = __shfl_xor_sync(0xffffffffu, d, off);
-        const int oi = __shfl_xor_sync(0xffffffffu, idx, off);
-        if (od < d || (od == d && oi < idx)) {
-          d = od;
-          idx = oi;
-        }
-      }
-      idx = min(idx, C - 1);  // only a token with NaN or inf features could end on a padding column
-      const int s = row0 + warp * 16 + (lane >> 2) + h * 8;
-      if ((lane & 3) == 0 && s < S) {
-        const long long i = static_cast<long long>(n) * S + s;
-        if (p.labels) p.labels[i] = idx;
-        if (p.sort_keys) {
-          p.sort_keys[i] = static_cast<unsigned>(n) * static_cast<unsigned>(C) + static_cast<unsigned>(idx);
-          p.sort_values[i] = s;
-        }
-        if (p.sizes) atomicAdd(&p.sizes[static_cast<long long>(n) * C + idx], 1);
-      }
-    }
+    store_assignments(p, best, best_index, n, C, S, row0 + warp * 16, lane);
     if (++stage == T::kStages) stage = 0;
   }
 #endif  // SVG2K_HOPPER_ENABLED
@@ -888,6 +848,9 @@ Status prepare(const KMeansShape& s, const float* centroids, const KMeansWorkspa
   return launch_status("kmeans prepare_centroids launch");
 }
 
+template <int V>
+using Int = std::integral_constant<int, V>;  // a (head dim, tile width) argument of for_shape
+
 template <int D, int N>
 Status launch_assign_resident(const KMeansShape& s, const AssignParams& p, cudaStream_t stream) {
   constexpr int smem = AssignResidentTile<D, N>::kSmemBytes;
@@ -931,26 +894,27 @@ Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w
   // the Hopper kernel that streams the centroid tiles per 128 tokens where the resident one would run.
   const char* choice = std::getenv("SVG2K_KMEANS_ASSIGN");
   if (current_device_arch() == 90 && !(choice && std::string(choice) == "mma")) {
+    // The Hopper kernels are built for head dims 64 / 128 and tile widths 128 / 144 / 152.
     const int width = hopper_tile_width(s.clusters);
-    if (hopper_assign_resident(s.clusters) && !(choice && std::string(choice) == "stream")) {
+    auto for_shape = [&](auto&& launch) -> Status {
       if (s.dim == 128) {
-        if (width == 152) return launch_assign_resident<128, 152>(s, p, stream);
-        if (width == 144) return launch_assign_resident<128, 144>(s, p, stream);
-        return launch_assign_resident<128, 128>(s, p, stream);
+        if (width == 152) return launch(Int<128>{}, Int<152>{});
+        if (width == 144) return launch(Int<128>{}, Int<144>{});
+        return launch(Int<128>{}, Int<128>{});
       }
-      if (width == 152) return launch_assign_resident<64, 152>(s, p, stream);
-      if (width == 144) return launch_assign_resident<64, 144>(s, p, stream);
-      return launch_assign_resident<64, 128>(s, p, stream);
+      if (width == 152) return launch(Int<64>{}, Int<152>{});
+      if (width == 144) return launch(Int<64>{}, Int<144>{});
+      return launch(Int<64>{}, Int<128>{});
+    };
+    if (hopper_assign_resident(s.clusters) && !(choice && std::string(choice) == "stream")) {
+      return for_shape([&](auto d, auto n) {
+        return launch_assign_resident<decltype(d)::value, decltype(n)::value>(s, p, stream);
+      });
     }
     const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 128)), static_cast<unsigned>(s.problems));
-    if (s.dim == 128) {
-      if (width == 152) return launch_assign_hopper<128, 152>(grid, p, stream);
-      if (width == 144) return launch_assign_hopper<128, 144>(grid, p, stream);
-      return launch_assign_hopper<128, 128>(grid, p, stream);
-    }
-    if (width == 152) return launch_assign_hopper<64, 152>(grid, p, stream);
-    if (width == 144) return launch_assign_hopper<64, 144>(grid, p, stream);
-    return launch_assign_hopper<64, 128>(grid, p, stream);
+    return for_shape([&](auto d, auto n) {
+      return launch_assign_hopper<decltype(d)::value, decltype(n)::value>(grid, p, stream);
+    });
   }
   const dim3 grid(static_cast<unsigned>(ceil_div(s.tokens, 256)), static_cast<unsigned>(s.problems));
   if (s.dim == 128) {
