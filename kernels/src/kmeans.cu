@@ -538,7 +538,7 @@ inline bool hopper_assign_resident(int clusters) {
 namespace {
 
 struct ResidentSplit {
-  int blocks_per_problem;  // 128-token items per problem
+  int blocks_per_problem;  // items (AssignResidentTile::kItemRows tokens each) per problem
   long long items;         // problems x blocks_per_problem
 };
 
@@ -562,7 +562,7 @@ __global__ void __launch_bounds__(AssignResidentTile<D, N>::kThreads, 1)
   const long long end = split.items * (blockIdx.x + 1) / gridDim.x;
   if (begin >= end) return;  // uniform over the block
 
-  // Centroids (both tiles, rows past C zero-filled) and their norms (+inf past C), all 256 threads.
+  // Centroids (both tiles, rows past C zero-filled) and their norms (+inf past C), all kThreads threads.
   constexpr int kCentRowStep = T::kThreads / T::kChunks;
   static_assert(kCentRowStep % 8 == 0, "copy layout");
   auto load_centroids = [&](int n) {
@@ -861,8 +861,8 @@ Status launch_assign_resident(const KMeansShape& s, const AssignParams& p, cudaS
   SVG2K_RETURN_IF_ERROR(call_status(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device),
                                     "kmeans_assign_resident SM count"));
   using T = AssignResidentTile<D, N>;
-  const ResidentSplit split{ceil_div(s.tokens, T::kItemRows),
-                            static_cast<long long>(s.problems) * ceil_div(s.tokens, T::kItemRows)};
+  const int items_per_problem = ceil_div(s.tokens, T::kItemRows);
+  const ResidentSplit split{items_per_problem, static_cast<long long>(s.problems) * items_per_problem};
   const long long blocks = std::min<long long>(split.items, std::max(sms, 1));  // one block per SM
   kmeans_assign_resident_kernel<D, N><<<static_cast<unsigned>(blocks), T::kThreads, smem, stream>>>(p, split);
   return launch_status("kmeans_assign (Hopper, resident centroids) launch");
