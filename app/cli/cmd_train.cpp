@@ -124,6 +124,16 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
   e->callback(
       [&ctx, exp] { ctx.action = [&ctx, exp] { return print_train(ctx, export_demo_model(*exp)); }; });
 
+  auto grow = std::make_shared<DitGrowOptions>();
+  auto* g = cmd->add_subcommand(
+      "grow-dit", "Deepen a trained DiT: identity copies of chosen blocks (zero output projections)");
+  g->add_option("--run", grow->run_dir, "Run or model folder with the trained DiT")->required();
+  g->add_option("--out", grow->out_dir, "New folder for the grown run (the input stays as is)")->required();
+  g->add_option("--insert-after", grow->insert_after, "Blocks to copy, e.g. 1,3 (6 -> 8 blocks)")
+      ->required()
+      ->delimiter(',');
+  g->callback([&ctx, grow] { ctx.action = [&ctx, grow] { return print_train(ctx, grow_dit(*grow)); }; });
+
   auto ev = std::make_shared<EvalOptions>();
   auto* q = cmd->add_subcommand("eval",
                                 "Score a model on held-out prompts (checker; dense vs SVG2 vs block top-k)");

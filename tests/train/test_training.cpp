@@ -1,5 +1,6 @@
 // The training stages end to end on the CPU with tiny sizes: text -> vae -> dit -> export gives
-// a model folder the engine probes and renders; training lowers the loss; runs resume.
+// a model folder the engine probes and renders; training lowers the loss; runs resume; a grown
+// DiT computes what the trained one computes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,10 +11,17 @@
 #include <ATen/ops/abs.h>
 #include <ATen/ops/amax.h>
 #include <ATen/ops/from_blob.h>
+#include <ATen/ops/full.h>
 #include <ATen/ops/masked_select.h>
+#include <ATen/ops/randn.h>
+#include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <map>
 
+#include "io/checkpoint.h"
+#include "io/safetensors_writer.h"
+#include "models/wan/dit_weights.h"
 #include "svg2/engine.h"
 #include "svg2/error.h"
 #include "svg2/model_info.h"
@@ -367,4 +375,88 @@ TEST(Training, DitResumesFromWeightsWhenTheOptimizerStateIsMissing) {
     return svg2::train_dit(d);
   });
   fs::remove_all(run);
+}
+
+// `svg2 train grow-dit`: the deeper DiT computes exactly what the trained one computes (the inserted
+// copies start as identity maps), keeps the neighbour's other weights for training to start from,
+// and bad requests are named without touching anything.
+TEST(Training, GrownDitComputesTheSameAsTheTrainedOne) {
+  const fs::path run = fresh_dir("grow_in"), grown = fresh_dir("grow_out");
+  fs::create_directories(run);
+  svg2::wan::DiTConfig config;  // Wan's head width 128 (2 heads), everything else small
+  config.dim = 256;
+  config.num_heads = 2;
+  config.ffn_dim = 384;
+  config.num_layers = 3;
+  config.text_dim = 64;
+  const c10::Device cpu(c10::kCPU);
+  auto trained = svg2::wan::make_random_dit(config, cpu, c10::kFloat, 5);
+  std::vector<std::pair<std::string, at::Tensor>> weights;
+  for (const auto& item : trained->named_parameters())
+    weights.emplace_back(item.key(), item.value().detach());
+  svg2::io::save_safetensors(run / "dit.safetensors", weights);
+  std::ofstream(run / "svg2_model.json") << R"({"family": "wan2.1-t2v"})";
+  std::ofstream(run / "dit.train.json") << "{}";  // a stale optimizer record: must not be copied
+
+  svg2::DitGrowOptions g;
+  g.run_dir = run.string();
+  g.out_dir = grown.string();
+  g.insert_after = {0, 2};
+  const svg2::TrainReport r = svg2::grow_dit(g);
+  EXPECT_EQ(nlohmann::json::parse(r.json).value("layers", 0), 5);
+  EXPECT_TRUE(fs::exists(grown / "svg2_model.json"));
+  EXPECT_FALSE(fs::exists(grown / "dit.train.json"));
+
+  const auto w = read_weights(grown / "dit.safetensors");
+  // Old blocks 0, 1, 2 land at 0, 2, 3; their copies at 1 (of 0) and 4 (of 3, the old 2).
+  for (const auto& [copy, from] : {std::pair{1, 0}, std::pair{4, 3}}) {
+    const std::string c = "blocks." + std::to_string(copy) + ".", f = "blocks." + std::to_string(from) + ".";
+    EXPECT_TRUE(w.at(c + "self_attn.q.weight").equal(w.at(f + "self_attn.q.weight"))) << copy;
+    EXPECT_TRUE(w.at(c + "modulation").equal(w.at(f + "modulation"))) << copy;
+    for (const char* out : {"self_attn.o.weight", "cross_attn.o.bias", "ffn.2.weight"})
+      EXPECT_EQ(w.at(c + out).abs().max().item<double>(), 0.0) << c << out;
+  }
+  const auto before = read_weights(run / "dit.safetensors");
+  EXPECT_TRUE(w.at("blocks.3.ffn.2.weight").equal(before.at("blocks.2.ffn.2.weight")));
+  const auto per_block = std::count_if(before.begin(), before.end(),
+                                       [](const auto& kv) { return kv.first.rfind("blocks.0.", 0) == 0; });
+  EXPECT_EQ(w.size(), before.size() + 2 * static_cast<std::size_t>(per_block));
+
+  auto deeper = svg2::wan::load_dit(svg2::io::Checkpoint::open(grown / "dit.safetensors"), {});
+  EXPECT_EQ(deeper->config().num_layers, 5);
+  at::manual_seed(3);
+  const at::Tensor latents = at::randn({1, 16, 3, 8, 8}), context = at::randn({1, 7, 64});
+  const at::Tensor t = at::full({1}, 700.0);
+  c10::InferenceMode guard;
+  const at::Tensor expected = trained->forward(latents, t, context);
+  const at::Tensor got = deeper->forward(latents, t, context);
+  EXPECT_GT(expected.abs().max().item<double>(), 1e-3) << "the random DiT must not output zeros";
+  EXPECT_LE((got - expected).abs().max().item<double>(), 1e-5 * expected.abs().max().item<double>());
+
+  // Bad requests name the option and write nothing.
+  const fs::path other = fresh_dir("grow_bad");
+  g.out_dir = other.string();
+  g.insert_after = {3};
+  EXPECT_THROW(
+      {
+        try {
+          svg2::grow_dit(g);
+        } catch (const svg2::Error& e) {
+          EXPECT_NE(std::string(e.what()).find("--insert-after 3 is out of range"), std::string::npos)
+              << e.what();
+          throw;
+        }
+      },
+      svg2::Error);
+  g.insert_after = {1, 1};
+  EXPECT_THROW(svg2::grow_dit(g), svg2::Error);
+  EXPECT_FALSE(fs::exists(other / "dit.safetensors"));
+  g.insert_after = {1};
+  g.out_dir = grown.string();  // not empty: never overwritten
+  EXPECT_THROW(svg2::grow_dit(g), svg2::Error);
+  EXPECT_EQ(
+      svg2::wan::load_dit(svg2::io::Checkpoint::open(grown / "dit.safetensors"), {})->config().num_layers, 5);
+  fs::remove_all(run);
+  fs::remove_all(grown);
+  fs::remove_all(other);
 }

@@ -83,8 +83,18 @@ struct ModelExportOptions {
   std::string manifest_patch;  // JSON merged into the exported svg2_model.json (e.g. tuned defaults)
 };
 
+// `svg2 train grow-dit`: a deeper DiT that computes exactly what the run's DiT computes. Each block
+// listed in `insert_after` gets a copy inserted right after it whose three output projections
+// (self-attention, cross-attention, FFN) are zero, so the copy starts as an identity map and
+// training grows it from the neighbour's features. Writes a new run folder; the input stays as is.
+struct DitGrowOptions {
+  std::string run_dir;
+  std::string out_dir;
+  std::vector<int> insert_after;  // block indices of the input DiT, each at most once
+};
+
 struct TrainReport {
-  std::string stage;   // "text", "vae", "vae-decoder", "dit", "export"
+  std::string stage;   // "text", "vae", "vae-decoder", "dit", "export", "grow-dit"
   int steps_done = 0;  // optimizer steps in the run folder after this invocation
   int steps_this_run = 0;
   double seconds = 0;
@@ -97,6 +107,7 @@ TrainReport train_text(const TextTrainOptions& options);
 TrainReport train_vae(const VaeTrainOptions& options);
 TrainReport train_dit(const DitTrainOptions& options);
 TrainReport export_demo_model(const ModelExportOptions& options);
+TrainReport grow_dit(const DitGrowOptions& options);
 
 struct EvalOptions {
   std::string model_dir;      // empty = the bundled demo model
