@@ -32,8 +32,8 @@ DEADLINE_S="${DEADLINE_S:-440}"  # whole script, seconds
 VAE_S="${VAE_S:-75}"             # VAE training share (the DiT gets the rest)
 BANK_S="${BANK_S:-30}"
 # SVG2 defaults for this model (MODEL_CARD.md: the centroid estimate is peaky on this small model, so
-# top_p 0.95 with 64 / 512 clusters for 2,304 tokens; the 2026-11-29 sweep moved KC from 256 to 512).
-ATTENTION_PATCH='{"attention": {"mode": "svg2", "query_clusters": 64, "key_clusters": 512, "top_p": 0.95,
+# top_p 0.95 with 64 / 768 clusters for 2,304 tokens; the 2026-11-29 sweeps moved KC 256 -> 512 -> 768).
+ATTENTION_PATCH='{"attention": {"mode": "svg2", "query_clusters": 64, "key_clusters": 768, "top_p": 0.95,
   "min_kc_ratio": 0.1, "kmeans_iters_init": 10, "kmeans_iters_step": 2, "dense_steps": 4, "dense_layers": 1}}'
 RUN="${RUN:-/tmp/demo-run}"
 mkdir -p "$OUT/model" "$RUN"
