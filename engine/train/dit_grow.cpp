@@ -92,7 +92,6 @@ TrainReport grow_dit(const DitGrowOptions& o) {
                run.dit().string(), b);
 
   // The other files are still valid; the DiT's optimizer state and its loss log are not.
-  fs::create_directories(o.out_dir);
   const RunFiles grown = open_run(o.out_dir, /*create=*/true);
   for (const auto& entry : fs::directory_iterator(run.dir)) {
     if (!entry.is_regular_file()) continue;
@@ -102,13 +101,13 @@ TrainReport grow_dit(const DitGrowOptions& o) {
       continue;
     fs::copy_file(from, grown.dir / from.filename(), fs::copy_options::overwrite_existing);
   }
+  const int layers = blocks + static_cast<int>(grow.size());
   std::string inserted;
   for (int b : grow) inserted += (inserted.empty() ? "" : ",") + std::to_string(b);
-  io::save_safetensors(grown.dit(), out,
-                       {{"svg2", "demo-model dit grown from " + std::to_string(blocks) + " to " +
-                                     std::to_string(blocks + static_cast<int>(grow.size())) +
-                                     " blocks (copies after " + inserted + ", outputs zeroed)"}});
-  const int layers = blocks + static_cast<int>(grow.size());
+  io::save_safetensors(
+      grown.dit(), out,
+      {{"svg2", "demo-model dit grown from " + std::to_string(blocks) + " to " + std::to_string(layers) +
+                    " blocks (copies after " + inserted + ", outputs zeroed)"}});
   log_info("DiT grown from {} to {} blocks (identity copies after blocks {}) into {}", blocks, layers,
            inserted, o.out_dir);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
