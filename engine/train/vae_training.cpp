@@ -13,6 +13,7 @@
 #include <ATen/ops/linalg_solve.h>
 #include <ATen/ops/ones.h>
 #include <ATen/ops/randn.h>
+#include <ATen/ops/stack.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@
 #include "train/clip_render.h"
 #include "train/resume.h"
 #include "train/rng.h"
+#include "train/step_prefetch.h"
 #include "train/train_run.h"
 #include "train/vae_batch.h"
 #include "train/vae_forward.h"
@@ -177,11 +179,27 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   std::vector<std::pair<int, double>> log;
   double window = 0, window_l1 = 0, window_kl = 0;
   int window_n = 0, step = start;
-  while (budget.another_fits(step)) {
-    Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(step)));
+  // Step s's clips and noise seed come from its own Rng, so the next step's clips can be rendered on
+  // a worker thread while this step runs on the device (the host rendering is as long as the step).
+  struct StepInput {
+    VaeBatch batch;
+    Rng rng;
+  };
+  const bool pin = device.is_cuda();
+  StepPrefetcher<StepInput> inputs([&](int s) {
+    Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(s)));
     std::vector<p::Scene> scenes;
     for (int i = 0; i < o.batch; ++i) scenes.push_back(p::sample_scene(rng.next_u64(), {}, p::Split::Train));
     VaeBatch batch = make_vae_batch(scenes, batch_spec(o), rng);
+    if (pin) {  // page-locked, so the copies to the device below do not block the host
+      batch.video = batch.video.pin_memory();
+      batch.object_mask = batch.object_mask.pin_memory();
+    }
+    return StepInput{std::move(batch), rng};
+  });
+  bool more = budget.another_fits(step);
+  while (more) {
+    auto [batch, rng] = inputs.take(step);
     const at::Tensor video = batch.video.to(device, /*non_blocking=*/true);
     // Weighted mean: 1 on background pixels, 1 + object_weight on object pixels.
     const at::Tensor weight =
@@ -205,11 +223,14 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     loss.backward();
     opt.step(learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr));
     ++step;
-    window += loss.item<double>();
-    window_l1 += l1.item<double>();
-    window_kl += kl.item<double>();
+    more = budget.another_fits(step);
+    if (more) inputs.prefetch(step);  // renders while the device finishes this step
+    const at::Tensor values = at::stack({loss.detach(), l1.detach(), kl.detach()}).to(at::kDouble).cpu();
+    window += values[0].item<double>();
+    window_l1 += values[1].item<double>();
+    window_kl += values[2].item<double>();
     ++window_n;
-    if (o.log_every > 0 && (step % o.log_every == 0 || !budget.another_fits(step))) {
+    if (o.log_every > 0 && (step % o.log_every == 0 || !more)) {
       const double mean = window / window_n;
       log.emplace_back(step, mean);
       append_log(run.loss_log(stage),
@@ -218,9 +239,11 @@ TrainReport train_vae(const VaeTrainOptions& o) {
                   {"l1", window_l1 / window_n},
                   {"kl", window_kl / window_n},
                   {"lr", learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr)},
-                  {"seconds", budget.elapsed()}});
-      log_info("VAE step {}/{}: loss {:.4f} (L1 {:.4f}, KL {:.2f}) {:.1f} s", step, budget.schedule_total(),
-               mean, window_l1 / window_n, window_kl / window_n, budget.elapsed());
+                  {"seconds", budget.elapsed()},
+                  {"input_wait_seconds", inputs.waited_seconds()}});
+      log_info("VAE step {}/{}: loss {:.4f} (L1 {:.4f}, KL {:.2f}) {:.1f} s ({:.1f} s waiting for clips)",
+               step, budget.schedule_total(), mean, window_l1 / window_n, window_kl / window_n,
+               budget.elapsed(), inputs.waited_seconds());
       window = window_l1 = window_kl = 0;
       window_n = 0;
     }

@@ -17,7 +17,10 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <stdexcept>
+#include <string>
 
 #include "io/checkpoint.h"
 #include "io/safetensors_writer.h"
@@ -26,6 +29,7 @@
 #include "svg2/error.h"
 #include "svg2/model_info.h"
 #include "svg2/train.h"
+#include "train/step_prefetch.h"
 #include "train/train_run.h"
 #include "train/vae_batch.h"
 
@@ -176,6 +180,44 @@ TEST(Training, VaeLossGoesDown) {
   EXPECT_LT(r.loss_log.back().second, 0.8 * r.loss_log.front().second)
       << "first " << r.loss_log.front().second << " last " << r.loss_log.back().second;
   fs::remove_all(run);
+}
+
+// Each step gets the input made for that step, whether it was prefetched on the worker thread or
+// made in line (a skipped prefetch is dropped), and a failure on the worker reaches the caller.
+TEST(Training, StepPrefetcherGivesEachStepItsOwnInput) {
+  std::atomic<int> made{0};
+  svg2::train::StepPrefetcher<std::string> inputs([&](int step) {
+    ++made;
+    if (step == 13) throw std::runtime_error("clip 13 failed");
+    return "input " + std::to_string(step);
+  });
+  EXPECT_EQ(inputs.take(0), "input 0");  // nothing prefetched: made in line
+  inputs.prefetch(1);
+  EXPECT_EQ(inputs.take(1), "input 1");
+  inputs.prefetch(2);
+  EXPECT_EQ(inputs.take(3), "input 3");  // the prefetched step 2 is not what was asked for
+  EXPECT_EQ(inputs.take(2), "input 2");
+  EXPECT_EQ(made.load(), 5);
+  inputs.prefetch(13);
+  EXPECT_THROW(inputs.take(13), std::runtime_error);
+  EXPECT_EQ(inputs.take(4), "input 4");  // still usable after a failure
+  EXPECT_GE(inputs.waited_seconds(), 0.0);
+}
+
+// Two runs with the same seed train to the same weights: the clips rendered on the prefetch thread
+// do not depend on when the worker runs, so a run can be repeated (and compared) exactly.
+TEST(Training, VaeRunsWithTheSameSeedAreIdentical) {
+  const fs::path a = fresh_dir("vae_repeat_a"), b = fresh_dir("vae_repeat_b");
+  svg2::train_vae(tiny_vae(a, 6));
+  svg2::train_vae(tiny_vae(b, 6));
+  EXPECT_EQ(max_weight_change(a / "vae.safetensors", b / "vae.safetensors"), 0.0);
+  // The loss log says how long training waited for its clips.
+  std::ifstream log(a / "vae_loss.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(log, line)) << "no loss log in " << a;
+  EXPECT_TRUE(nlohmann::json::parse(line).contains("input_wait_seconds")) << line;
+  fs::remove_all(a);
+  fs::remove_all(b);
 }
 
 // The object mask marks exactly where an object changes the background, and object-centred
