@@ -57,8 +57,10 @@ run_limited() {  # name cpus limit_s args...: svg2 under timeout on a CPU set, l
   say "end $name rc=$?"
 }
 
+vae_cpus="0-$((half - 1))"
+[ -n "${SKIP_DIT:-}" ] && vae_cpus="0-$(($(nproc) - 1))"  # alone: all of the host's cores
 if [ -z "${SKIP_VAE:-}" ]; then
-  run_limited vae "0-$((half - 1))" $((TRAIN_S + 40)) train vae --run /tmp/ft-vae --device cuda --decoder-only \
+  run_limited vae "$vae_cpus" $((TRAIN_S + 40)) train vae --run /tmp/ft-vae --device cuda --decoder-only \
     --steps 100000 --warmup 30 --time-budget "$TRAIN_S" --log-every 25 --checkpoint-every 0 \
     ${VAE_ARGS:---frames 17 --crop 128 --batch 12 --lr 3e-4 --object-weight 4 --object-crop 0.7 --channel-shuffle 0.5} &
 fi
