@@ -82,11 +82,14 @@ float polygon_distance(const std::vector<Point>& v, Point p) {
   return inside ? -d : d;
 }
 
-void fill_background(const BackgroundStyle& bg, int width, int height, float* planar) {
-  const std::size_t plane = static_cast<std::size_t>(width) * height;
+// The background of a width x height frame under `window`, planar [3][window.height][window.width].
+void fill_background(const BackgroundStyle& bg, int width, int height, const PixelWindow& window,
+                     float* planar) {
+  const std::size_t plane = static_cast<std::size_t>(window.width) * window.height;
   const float unit = static_cast<float>(std::min(width, height));
-  for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
+  for (int wy = 0; wy < window.height; ++wy) {
+    for (int wx = 0; wx < window.width; ++wx) {
+      const int x = window.x0 + wx, y = window.y0 + wy;
       const float px = x + 0.5f, py = y + 0.5f;
       float t = 0;  // 0 = first color, 1 = second
       switch (bg.kind) {
@@ -112,7 +115,7 @@ void fill_background(const BackgroundStyle& bg, int width, int height, float* pl
           break;
         }
       }
-      const std::size_t i = static_cast<std::size_t>(y) * width + x;
+      const std::size_t i = static_cast<std::size_t>(wy) * window.width + wx;
       planar[i] = bg.first.r + (bg.second.r - bg.first.r) * t;
       planar[plane + i] = bg.first.g + (bg.second.g - bg.first.g) * t;
       planar[2 * plane + i] = bg.first.b + (bg.second.b - bg.first.b) * t;
@@ -120,17 +123,19 @@ void fill_background(const BackgroundStyle& bg, int width, int height, float* pl
   }
 }
 
-void draw_object(const ObjectSpec& o, Motion motion, float t, int width, int height, float* planar) {
+// Composites one object over the pixels of `window` of a width x height frame.
+void draw_object(const ObjectSpec& o, Motion motion, float t, int width, int height,
+                 const PixelWindow& window, float* planar) {
   const ObjectPose pose = pose_at(o, motion, t);
   const float unit = static_cast<float>(std::min(width, height));
   const float cx = pose.x * width, cy = pose.y * height, r = pose.radius * unit;
   const Rgb& c = object_colors().at(static_cast<std::size_t>(o.color)).rgb;
   const std::vector<Point> poly = polygon(o.shape, cx, cy, r, pose.angle);
-  const int x0 = std::max(0, static_cast<int>(std::floor(cx - r - 2)));
-  const int x1 = std::min(width - 1, static_cast<int>(std::ceil(cx + r + 2)));
-  const int y0 = std::max(0, static_cast<int>(std::floor(cy - r - 2)));
-  const int y1 = std::min(height - 1, static_cast<int>(std::ceil(cy + r + 2)));
-  const std::size_t plane = static_cast<std::size_t>(width) * height;
+  const int x0 = std::max(window.x0, static_cast<int>(std::floor(cx - r - 2)));
+  const int x1 = std::min(window.x0 + window.width - 1, static_cast<int>(std::ceil(cx + r + 2)));
+  const int y0 = std::max(window.y0, static_cast<int>(std::floor(cy - r - 2)));
+  const int y1 = std::min(window.y0 + window.height - 1, static_cast<int>(std::ceil(cy + r + 2)));
+  const std::size_t plane = static_cast<std::size_t>(window.width) * window.height;
   for (int y = y0; y <= y1; ++y) {
     for (int x = x0; x <= x1; ++x) {
       const Point p{x + 0.5f, y + 0.5f};
@@ -138,7 +143,7 @@ void draw_object(const ObjectSpec& o, Motion motion, float t, int width, int hei
           o.shape == Shape::Circle ? std::hypot(p.x - cx, p.y - cy) - r : polygon_distance(poly, p);
       const float alpha = std::clamp(0.5f - sd, 0.0f, 1.0f);
       if (alpha <= 0) continue;
-      const std::size_t i = static_cast<std::size_t>(y) * width + x;
+      const std::size_t i = static_cast<std::size_t>(y - window.y0) * window.width + (x - window.x0);
       planar[i] += (c.r - planar[i]) * alpha;
       planar[plane + i] += (c.g - planar[plane + i]) * alpha;
       planar[2 * plane + i] += (c.b - planar[2 * plane + i]) * alpha;
@@ -148,23 +153,37 @@ void draw_object(const ObjectSpec& o, Motion motion, float t, int width, int hei
 
 }  // namespace
 
-void render_frames(const Scene& scene, const ClipSize& size, int first, int count, float* out) {
+void render_background(const Scene& scene, const ClipSize& size, const PixelWindow& window, float* out) {
   check_size(size);
-  SVG2_CHECK(first >= 0 && count >= 1 && first + count <= size.frames,
-             "frames [{}, {}) are outside a clip of {} frames", first, first + count, size.frames);
+  SVG2_CHECK(window.x0 >= 0 && window.y0 >= 0 && window.width >= 1 && window.height >= 1 &&
+                 window.x0 + window.width <= size.width && window.y0 + window.height <= size.height,
+             "window {}x{} at ({}, {}) is not inside a {}x{} frame", window.width, window.height, window.x0,
+             window.y0, size.width, size.height);
   SVG2_CHECK(scene.background >= 0 && scene.background < static_cast<int>(backgrounds().size()),
              "scene background index {} is out of range [0, {})", scene.background, backgrounds().size());
-  const std::size_t frame_floats = static_cast<std::size_t>(size.width) * size.height * 3;
-  std::vector<float> background(frame_floats);
-  fill_background(backgrounds()[static_cast<std::size_t>(scene.background)], size.width, size.height,
-                  background.data());
+  fill_background(backgrounds()[static_cast<std::size_t>(scene.background)], size.width, size.height, window,
+                  out);
+}
+
+void render_frames(const Scene& scene, const ClipSize& size, int first, int count, const PixelWindow& window,
+                   float* out) {
+  SVG2_CHECK(first >= 0 && count >= 1 && first + count <= size.frames,
+             "frames [{}, {}) are outside a clip of {} frames", first, first + count, size.frames);
+  const std::size_t frame_floats = static_cast<std::size_t>(window.width) * window.height * 3;
+  render_background(scene, size, window, out);  // frame 0 starts as the background; the others copy it
+  std::vector<float> background(out, out + frame_floats);
   for (int f = 0; f < count; ++f) {
     float* frame = out + frame_floats * static_cast<std::size_t>(f);
-    std::memcpy(frame, background.data(), frame_floats * sizeof(float));
+    if (f > 0) std::memcpy(frame, background.data(), frame_floats * sizeof(float));
     const float t =
         size.frames > 1 ? static_cast<float>(first + f) / static_cast<float>(size.frames - 1) : 0.0f;
-    for (const ObjectSpec& o : scene.objects) draw_object(o, scene.motion, t, size.width, size.height, frame);
+    for (const ObjectSpec& o : scene.objects)
+      draw_object(o, scene.motion, t, size.width, size.height, window, frame);
   }
+}
+
+void render_frames(const Scene& scene, const ClipSize& size, int first, int count, float* out) {
+  render_frames(scene, size, first, count, PixelWindow{0, 0, size.width, size.height}, out);
 }
 
 at::Tensor render_batch(const std::vector<Scene>& scenes, const ClipSize& size, int first, int count) {
@@ -247,7 +266,8 @@ std::vector<float> render_background(int background, int width, int height) {
              "background index {} is out of range [0, {})", background, backgrounds().size());
   SVG2_CHECK(width >= 8 && height >= 8, "background size must be at least 8x8, got {}x{}", width, height);
   std::vector<float> planar(static_cast<std::size_t>(width) * height * 3);
-  train::fill_background(backgrounds()[static_cast<std::size_t>(background)], width, height, planar.data());
+  train::fill_background(backgrounds()[static_cast<std::size_t>(background)], width, height,
+                         train::PixelWindow{0, 0, width, height}, planar.data());
   return planar;
 }
 

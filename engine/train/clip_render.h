@@ -9,10 +9,23 @@
 
 namespace svg2::train {
 
+// A rectangle of the frame, in pixels (x0, y0: its top-left corner).
+struct PixelWindow {
+  int x0 = 0, y0 = 0, width = 0, height = 0;
+};
+
 // Frames [first, first + count) of a clip whose timeline spans size.frames frames, written
 // planar as [count][3][height][width] floats in [0, 1].
 void render_frames(const procedural::Scene& scene, const procedural::ClipSize& size, int first, int count,
                    float* out);
+// The same frames cut to `window` (inside the frame), written planar as
+// [count][3][window.height][window.width]: the same values as those pixels of the whole frame,
+// for a fraction of the work (training crops).
+void render_frames(const procedural::Scene& scene, const procedural::ClipSize& size, int first, int count,
+                   const PixelWindow& window, float* out);
+// The static background under `window`, planar [3][window.height][window.width] in [0, 1].
+void render_background(const procedural::Scene& scene, const procedural::ClipSize& size,
+                       const PixelWindow& window, float* out);
 
 // A batch of clips as one float tensor [B, 3, count, height, width] in [-1, 1] (the VAE's input
 // range), rendered in parallel on the CPU. count = 0 means all size.frames frames.

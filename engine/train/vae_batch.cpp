@@ -1,13 +1,12 @@
 #include "train/vae_batch.h"
 
-#include <ATen/TensorOperators.h>
-#include <ATen/ops/abs.h>
-#include <ATen/ops/amax.h>
-#include <ATen/ops/from_blob.h>
-#include <ATen/ops/stack.h>
+#include <ATen/Parallel.h>
+#include <ATen/ops/empty.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include "core/check.h"
 #include "train/clip_render.h"
@@ -47,9 +46,15 @@ void validate(const VaeBatchSpec& spec) {
 VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec& spec, Rng& rng) {
   SVG2_CHECK(!scenes.empty(), "a VAE batch needs at least one scene");
   validate(spec);
+  // First every random choice, in a fixed order (window start, then per sample: crop, channel
+  // order), so the batch depends only on the rng state; then only the crops are rendered, in
+  // parallel.
+  struct Sample {
+    PixelWindow crop;
+    std::array<int, 3> channels{0, 1, 2};  // output channel c shows rendered channel channels[c]
+  };
   const int first = rng.below(spec.clip.frames - spec.frames + 1);
-  const at::Tensor full = render_batch(scenes, spec.clip, first, spec.frames);  // [B, 3, F, H, W]
-  std::vector<at::Tensor> videos, masks;
+  std::vector<Sample> samples(scenes.size());
   for (std::size_t b = 0; b < scenes.size(); ++b) {
     int cx = 8 * rng.below((spec.clip.width - spec.crop) / 8 + 1);
     int cy = 8 * rng.below((spec.clip.height - spec.crop) / 8 + 1);
@@ -61,21 +66,53 @@ VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec&
       cx = crop_origin(at_middle.cx, spec.crop, spec.clip.width, rng);
       cy = crop_origin(at_middle.cy, spec.crop, spec.clip.height, rng);
     }
-    const at::Tensor clip = full[static_cast<std::int64_t>(b)];  // [3, F, H, W]
-    std::vector<float> bg = p::render_background(scenes[b].background, spec.clip.width, spec.clip.height);
-    const at::Tensor background =
-        at::from_blob(bg.data(), {3, 1, spec.clip.height, spec.clip.width}).mul(2.0).sub(1.0);  // owns a copy
-    const at::Tensor object = (clip - background).abs().amax(0, /*keepdim=*/true).gt(kObjectThreshold);
-    at::Tensor video = clip.slice(2, cy, cy + spec.crop).slice(3, cx, cx + spec.crop);
+    samples[b].crop = PixelWindow{cx, cy, spec.crop, spec.crop};
     if (rng.chance(spec.channel_shuffle)) {
-      static constexpr std::int64_t kOrders[5][3] = {{0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
-      const auto& order = kOrders[rng.below(5)];
-      video = at::stack({video[order[0]], video[order[1]], video[order[2]]}, 0);
+      static constexpr std::array<std::array<int, 3>, 5> kOrders{
+          {{0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}};
+      samples[b].channels = kOrders[static_cast<std::size_t>(rng.below(5))];
     }
-    videos.push_back(video);
-    masks.push_back(object.slice(2, cy, cy + spec.crop).slice(3, cx, cx + spec.crop).to(at::kFloat));
   }
-  return {at::stack(videos, 0).contiguous(), at::stack(masks, 0).contiguous()};
+
+  const auto batch = static_cast<std::int64_t>(scenes.size());
+  at::Tensor video = at::empty({batch, 3, spec.frames, spec.crop, spec.crop});
+  at::Tensor mask = at::empty({batch, 1, spec.frames, spec.crop, spec.crop});
+  const std::size_t plane = static_cast<std::size_t>(spec.crop) * spec.crop;
+  const std::size_t clip_floats = plane * 3 * static_cast<std::size_t>(spec.frames);
+  float* video_out = video.data_ptr<float>();
+  float* mask_out = mask.data_ptr<float>();
+  at::parallel_for(0, batch, 1, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<float> frames(clip_floats), background(3 * plane);  // [F][3][crop][crop], [3][crop][crop]
+    for (std::int64_t b = begin; b < end; ++b) {
+      const Sample& sample = samples[static_cast<std::size_t>(b)];
+      const p::Scene& scene = scenes[static_cast<std::size_t>(b)];
+      render_frames(scene, spec.clip, first, spec.frames, sample.crop, frames.data());
+      render_background(scene, spec.clip, sample.crop, background.data());
+      float* v = video_out + clip_floats * static_cast<std::size_t>(b);  // [3][F][crop][crop]
+      float* m = mask_out + plane * spec.frames * static_cast<std::size_t>(b);
+      for (int f = 0; f < spec.frames; ++f) {
+        const float* frame = frames.data() + static_cast<std::size_t>(f) * 3 * plane;
+        for (int c = 0; c < 3; ++c) {
+          const float* src =
+              frame + static_cast<std::size_t>(sample.channels[static_cast<std::size_t>(c)]) * plane;
+          float* dst = v + (static_cast<std::size_t>(c) * spec.frames + f) * plane;
+          for (std::size_t i = 0; i < plane; ++i) dst[i] = src[i] * 2 - 1;  // [-1, 1], the VAE's range
+        }
+        // An object covers a pixel where some channel differs from the background by more than the
+        // threshold (compared in [-1, 1] units).
+        float* mf = m + static_cast<std::size_t>(f) * plane;
+        for (std::size_t i = 0; i < plane; ++i) {
+          float diff = 0;
+          for (int c = 0; c < 3; ++c) {
+            const std::size_t k = static_cast<std::size_t>(c) * plane + i;
+            diff = std::max(diff, std::abs((frame[k] * 2 - 1) - (background[k] * 2 - 1)));
+          }
+          mf[i] = diff > kObjectThreshold ? 1.0f : 0.0f;
+        }
+      }
+    }
+  });
+  return {video, mask};
 }
 
 }  // namespace svg2::train

@@ -14,13 +14,16 @@
 #include <ATen/ops/full.h>
 #include <ATen/ops/masked_select.h>
 #include <ATen/ops/randn.h>
+#include <ATen/ops/stack.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "io/checkpoint.h"
 #include "io/safetensors_writer.h"
@@ -29,6 +32,7 @@
 #include "svg2/error.h"
 #include "svg2/model_info.h"
 #include "svg2/train.h"
+#include "train/clip_render.h"
 #include "train/step_prefetch.h"
 #include "train/train_run.h"
 #include "train/vae_batch.h"
@@ -218,6 +222,67 @@ TEST(Training, VaeRunsWithTheSameSeedAreIdentical) {
   EXPECT_TRUE(nlohmann::json::parse(line).contains("input_wait_seconds")) << line;
   fs::remove_all(a);
   fs::remove_all(b);
+}
+
+// make_vae_batch renders only each sample's crop; the batch must be exactly the crops of whole
+// rendered clips, with the random choices of the whole-clip version (window start, crop, object
+// centring, channel order) drawn in the same order. The reference below is that version.
+TEST(Training, VaeBatchIsTheCropOfTheWholeClip) {
+  namespace p = svg2::procedural;
+  namespace t = svg2::train;
+  auto reference = [](const std::vector<p::Scene>& scenes, const t::VaeBatchSpec& spec, t::Rng& rng) {
+    auto origin = [&](float center, int extent) {
+      const float jitter = rng.uniform(-0.25f, 0.25f) * static_cast<float>(spec.crop);
+      const int o = static_cast<int>(std::lround((center - 0.5f * spec.crop + jitter) / 8.0f)) * 8;
+      return std::clamp(o, 0, extent - spec.crop);
+    };
+    const int first = rng.below(spec.clip.frames - spec.frames + 1);
+    const at::Tensor full = t::render_batch(scenes, spec.clip, first, spec.frames);
+    std::vector<at::Tensor> videos, masks;
+    for (std::size_t b = 0; b < scenes.size(); ++b) {
+      int cx = 8 * rng.below((spec.clip.width - spec.crop) / 8 + 1);
+      int cy = 8 * rng.below((spec.clip.height - spec.crop) / 8 + 1);
+      if (rng.chance(spec.object_crop)) {
+        const p::GroundTruth truth = p::ground_truth(scenes[b], spec.clip);
+        const auto& object = truth.objects[static_cast<std::size_t>(rng.below(int(truth.objects.size())))];
+        const p::TrackPoint& mid = object.frames[static_cast<std::size_t>(first + spec.frames / 2)];
+        cx = origin(mid.cx, spec.clip.width);
+        cy = origin(mid.cy, spec.clip.height);
+      }
+      const at::Tensor clip = full[static_cast<std::int64_t>(b)];
+      std::vector<float> bg = p::render_background(scenes[b].background, spec.clip.width, spec.clip.height);
+      const at::Tensor background =
+          at::from_blob(bg.data(), {3, 1, spec.clip.height, spec.clip.width}).mul(2.0).sub(1.0);
+      const at::Tensor object = (clip - background).abs().amax(0, true).gt(0.08f);
+      at::Tensor video = clip.slice(2, cy, cy + spec.crop).slice(3, cx, cx + spec.crop);
+      if (rng.chance(spec.channel_shuffle)) {
+        static constexpr std::int64_t kOrders[5][3] = {{0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+        const auto& order = kOrders[rng.below(5)];
+        video = at::stack({video[order[0]], video[order[1]], video[order[2]]}, 0);
+      }
+      videos.push_back(video);
+      masks.push_back(object.slice(2, cy, cy + spec.crop).slice(3, cx, cx + spec.crop).to(at::kFloat));
+    }
+    return t::VaeBatch{at::stack(videos, 0).contiguous(), at::stack(masks, 0).contiguous()};
+  };
+  std::vector<p::Scene> scenes;
+  for (int i = 0; i < 16; ++i) scenes.push_back(p::sample_scene(4000 + i, {}, p::Split::Train));
+  for (const auto& [frames, crop, object_crop, shuffle] : std::vector<std::tuple<int, int, double, double>>{
+           {17, 128, 0.7, 0.5}, {5, 64, 1.0, 1.0}, {1, 256, 0, 0}, {33, 96, 0.3, 0.5}, {9, 16, 0.5, 0.5}}) {
+    t::VaeBatchSpec spec;
+    spec.frames = frames;
+    spec.crop = crop;
+    spec.object_crop = object_crop;
+    spec.channel_shuffle = shuffle;
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+      t::Rng a(seed), b(seed);
+      const t::VaeBatch got = t::make_vae_batch(scenes, spec, a);
+      const t::VaeBatch want = reference(scenes, spec, b);
+      EXPECT_TRUE(got.video.equal(want.video)) << "frames " << frames << " crop " << crop << " seed " << seed;
+      EXPECT_TRUE(got.object_mask.equal(want.object_mask)) << "frames " << frames << " crop " << crop;
+      EXPECT_EQ(a.next_u64(), b.next_u64()) << "the batch drew a different number of random values";
+    }
+  }
 }
 
 // The object mask marks exactly where an object changes the background, and object-centred
