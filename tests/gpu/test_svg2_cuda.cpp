@@ -50,6 +50,7 @@
 #include "gpu_test_util.h"
 #include "svg2/error.h"
 #include "svg2k/kmeans.h"
+#include "svg2k/selection.h"
 #include "svg2k/sparse_attention.h"
 #include "svg2k/status.h"
 
@@ -331,6 +332,150 @@ TEST(GpuSelection, EqualMassesKeepTheLowestIndices) {
         (at::arange(kc, at::TensorOptions().dtype(at::kLong).device(kCuda)) < keep).expand({n, qc, kc});
     EXPECT_TRUE(r.mask.to(at::kBool).equal(expect));
     EXPECT_TRUE((r.block_counts.to(at::kLong) == keep).all().item<bool>());
+  }
+}
+
+// Fixed-density rows go through a radix select (no sort); SVG2K_SELECT_SORT=1 sends them through the
+// sorting kernel instead. Both must give identical results, bit for bit: masks, lists, counts,
+// tokens, densities. Inputs with many exact mass ties (repeated key centroids and sizes), empty
+// clusters, masses that underflow to 0 (wide scores), a problem with no tokens at all, and every
+// items-per-thread width.
+TEST(GpuSelection, RadixSelectMatchesTheSortingKernel) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("selection-radix"));
+  struct Case {
+    std::int64_t qc, kc, dim;
+    double scale;     // centroid scale: large -> many masses underflow to exactly 0
+    int repeat;       // > 0: key centroid j = centroid (j % repeat), sizes too (exact mass ties)
+    bool empty_problem;
+  };
+  const std::vector<Case> cases{{300, 1000, 128, 2, 0, false},  {300, 1000, 128, 2, 7, false},
+                                {300, 1000, 128, 30, 0, false}, {57, 700, 64, 1, 3, true},
+                                {33, 1500, 128, 2, 11, false},  {20, 3001, 64, 2, 0, true},
+                                {16, 4096, 64, 0.01, 5, false}, {9, 5, 128, 2, 0, false},
+                                {17, 33, 128, 2, 2, false},     {40, 1024, 128, 10, 0, false}};
+  for (const Case& c : cases) {
+    const std::int64_t n = 3;
+    at::Tensor k_sizes;
+    if (c.repeat > 0) {
+      const at::Tensor base = at::randint(0, 40, {n, c.repeat}, gen, at::TensorOptions().dtype(at::kLong));
+      k_sizes = base.index_select(1, at::arange(c.kc, at::kLong).remainder(c.repeat)).contiguous();
+    } else {
+      k_sizes = at::randint(0, 120, {n, c.kc}, gen, at::TensorOptions().dtype(at::kLong));
+      k_sizes = k_sizes.masked_fill(at::rand({n, c.kc}, gen) < 0.1, 0);
+    }
+    if (c.empty_problem) k_sizes.select(0, 1).zero_();
+    const std::int64_t s_total = std::max<std::int64_t>(1, k_sizes.sum(1).max().item<std::int64_t>());
+    if (!c.empty_problem) k_sizes.select(1, 0).add_(s_total - k_sizes.sum(1));
+    at::Tensor q_sizes = at::full({n, c.qc}, s_total / c.qc, at::TensorOptions().dtype(at::kLong));
+    q_sizes.select(1, 0).add_(s_total - q_sizes.sum(1));
+    const at::Tensor cq = (randn_device({n, c.qc, c.dim}, gen, at::kFloat) * c.scale).contiguous();
+    at::Tensor ck = randn_device({n, c.kc, c.dim}, gen, at::kFloat) * c.scale;
+    if (c.repeat > 0)
+      ck = ck.index_select(1, at::arange(c.kc, at::kLong).remainder(c.repeat).to(kCuda));
+    ck = ck.contiguous();
+    for (const double density : {0.3, 0.13, 0.2995, 1.0, 1e-4, 0.9999}) {
+      SCOPED_TRACE(testing::Message() << "QC " << c.qc << " KC " << c.kc << " scale " << c.scale << " repeat "
+                                      << c.repeat << " density " << density);
+      Svg2CudaPipeline pipe;
+      pipe.prepare(PipelineShape{1, n, s_total, c.dim, c.qc, c.kc}, kCuda);
+      const cuda::PipelineResults r = pipe.results();
+      r.k_sizes.copy_(k_sizes);
+      r.q_sizes.copy_(q_sizes);
+      cuda::SelectionSettings settings;
+      settings.fixed_density = density;
+      at::Tensor out[2][5];
+      for (int sorted = 0; sorted < 2; ++sorted) {
+        if (sorted) setenv("SVG2K_SELECT_SORT", "1", 1);
+        else unsetenv("SVG2K_SELECT_SORT");
+        r.mask.fill_(7);  // poison
+        r.block_keys.fill_(-1);
+        pipe.select(cq, ck, settings, /*with_mask=*/true);
+        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+        // block_keys past each row's count are not written: compare the listed part only.
+        const at::Tensor listed = at::arange(c.kc, at::TensorOptions().dtype(at::kLong).device(kCuda))
+                                      .lt(r.block_counts.to(at::kLong).unsqueeze(-1));
+        out[sorted][0] = r.mask.clone();
+        out[sorted][1] = r.block_counts.clone();
+        out[sorted][2] = r.block_keys.to(at::kLong).masked_fill(listed.logical_not(), -1);
+        out[sorted][3] = r.row_tokens.clone();
+        out[sorted][4] = r.density.clone();
+      }
+      unsetenv("SVG2K_SELECT_SORT");
+      EXPECT_TRUE((out[0][0] <= 1).all().item<bool>()) << "mask entries left unwritten";
+      EXPECT_TRUE(out[0][0].equal(out[1][0])) << "mask";
+      EXPECT_TRUE(out[0][1].equal(out[1][1])) << "block counts";
+      EXPECT_TRUE(out[0][2].equal(out[1][2])) << "block lists";
+      EXPECT_TRUE(out[0][3].equal(out[1][3])) << "row tokens";
+      EXPECT_TRUE(out[0][4].equal(out[1][4])) << "density";
+    }
+  }
+}
+
+// The 64 x 128 score kernel computes every score as the same fmaf chain as the 64 x 64 one
+// (SVG2K_SELECT_SCORES=simt64): the scores (the first N*QC*KC floats of the selection workspace) and
+// the selections must be identical bit for bit. Covers KC not a multiple of 4 (scalar stores), D not
+// a multiple of 32 (zero-filled last chunk), D not a multiple of 4 (both take the 64 x 64 kernel),
+// edge tiles in both directions and the 14B shape.
+TEST(GpuSelection, WideScoreTilesMatchTheNarrowOnesBitForBit) {
+  SKIP_WITHOUT_GPU();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("selection-scores"));
+  struct Case {
+    int n, qc, kc, dim;
+  };
+  const std::vector<Case> cases{{40, 300, 1000, 128}, {3, 57, 700, 64}, {2, 17, 33, 128}, {2, 300, 1001, 128},
+                                {1, 5, 4096, 64},     {2, 65, 129, 100}, {2, 70, 130, 6},  {1, 1, 1, 4}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message() << "N " << c.n << " QC " << c.qc << " KC " << c.kc << " D " << c.dim);
+    const auto i32 = at::TensorOptions().dtype(at::kInt).device(kCuda);
+    const at::Tensor cq = (randn_device({c.n, c.qc, c.dim}, gen, at::kFloat) * 3).contiguous();
+    const at::Tensor ck = (randn_device({c.n, c.kc, c.dim}, gen, at::kFloat) * 3).contiguous();
+    const at::Tensor k_sizes = at::randint(0, 50, {c.n, c.kc}, gen, at::TensorOptions().dtype(at::kLong)).to(i32);
+    const at::Tensor q_sizes = at::randint(1, 50, {c.n, c.qc}, gen, at::TensorOptions().dtype(at::kLong)).to(i32);
+    svg2k::SelectionShape shape;
+    shape.problems = c.n;
+    shape.tokens = std::max(1, k_sizes.sum(1).max().item<int>());
+    shape.dim = c.dim;
+    shape.query_clusters = c.qc;
+    shape.key_clusters = c.kc;
+    svg2k::SelectionParams prm;
+    prm.scale = 1.f / std::sqrt(static_cast<float>(c.dim));
+    prm.fixed_density = 0.13;
+    svg2k::SelectionInputs in;
+    in.query_centroids = cq.data_ptr<float>();
+    in.key_centroids = ck.data_ptr<float>();
+    in.key_sizes = k_sizes.data_ptr<int>();
+    in.query_sizes = q_sizes.data_ptr<int>();
+    const std::size_t ws_bytes = svg2k::selection_workspace_bytes(shape);
+    const std::int64_t count = static_cast<std::int64_t>(c.n) * c.qc * c.kc;
+    at::Tensor out[2][4];
+    for (int narrow = 0; narrow < 2; ++narrow) {
+      if (narrow) setenv("SVG2K_SELECT_SCORES", "simt64", 1);
+      else unsetenv("SVG2K_SELECT_SCORES");
+      at::Tensor ws = at::full({static_cast<std::int64_t>(ws_bytes / 4) + 1}, 7.f,
+                               at::TensorOptions().dtype(at::kFloat).device(kCuda));
+      at::Tensor counts = at::zeros({c.n, c.qc}, i32), keys = at::full({c.n, c.qc, c.kc}, -1, i32);
+      at::Tensor tokens = at::zeros({c.n, c.qc}, i32);
+      at::Tensor mask = at::full({c.n, c.qc, c.kc}, 7, at::TensorOptions().dtype(at::kByte).device(kCuda));
+      svg2k::BlockList bl;
+      bl.block_counts = counts.data_ptr<int>();
+      bl.block_keys = keys.data_ptr<int>();
+      bl.row_tokens = tokens.data_ptr<int>();
+      bl.mask = mask.data_ptr<unsigned char>();
+      const svg2k::Status st = svg2k::select_blocks(shape, prm, in, bl, ws.data_ptr(), ws_bytes,
+                                                    c10::cuda::getCurrentCUDAStream().stream());
+      ASSERT_TRUE(st.ok()) << st.what;
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      out[narrow][0] = ws.narrow(0, 0, count).view(at::kInt).clone();  // the score bits
+      out[narrow][1] = mask.clone();
+      out[narrow][2] = counts.clone();
+      out[narrow][3] = tokens.clone();
+    }
+    unsetenv("SVG2K_SELECT_SCORES");
+    EXPECT_TRUE(out[0][0].equal(out[1][0])) << "score bits";
+    EXPECT_TRUE(out[0][1].equal(out[1][1])) << "mask";
+    EXPECT_TRUE(out[0][2].equal(out[1][2])) << "block counts";
+    EXPECT_TRUE(out[0][3].equal(out[1][3])) << "row tokens";
   }
 }
 
