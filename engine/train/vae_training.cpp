@@ -180,7 +180,7 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   double window = 0, window_l1 = 0, window_kl = 0;
   int window_n = 0, step = start;
   // Step s's clips and noise seed come from its own Rng, so the next step's clips can be rendered on
-  // a worker thread while this step runs on the device (the host rendering is as long as the step).
+  // a worker thread while this step runs.
   struct StepInput {
     VaeBatch batch;
     Rng rng;
@@ -200,6 +200,9 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   bool more = budget.another_fits(step);
   while (more) {
     auto [batch, rng] = inputs.take(step);
+    // The next step's clips render during all of this step, its kernel launches included, not only
+    // during the device's tail after the optimizer step. Unused after the last step.
+    inputs.prefetch(step + 1);
     const at::Tensor video = batch.video.to(device, /*non_blocking=*/true);
     // Weighted mean: 1 on background pixels, 1 + object_weight on object pixels.
     const at::Tensor weight =
@@ -224,7 +227,6 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     opt.step(learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr));
     ++step;
     more = budget.another_fits(step);
-    if (more) inputs.prefetch(step);  // renders while the device finishes this step
     const at::Tensor values = at::stack({loss.detach(), l1.detach(), kl.detach()}).to(at::kDouble).cpu();
     window += values[0].item<double>();
     window_l1 += values[1].item<double>();
