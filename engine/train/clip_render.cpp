@@ -166,15 +166,19 @@ void render_background(const Scene& scene, const ClipSize& size, const PixelWind
 }
 
 void render_frames(const Scene& scene, const ClipSize& size, int first, int count, const PixelWindow& window,
-                   float* out) {
+                   float* out, const float* background) {
   SVG2_CHECK(first >= 0 && count >= 1 && first + count <= size.frames,
              "frames [{}, {}) are outside a clip of {} frames", first, first + count, size.frames);
   const std::size_t frame_floats = static_cast<std::size_t>(window.width) * window.height * 3;
-  render_background(scene, size, window, out);  // frame 0 starts as the background; the others copy it
-  std::vector<float> background(out, out + frame_floats);
+  std::vector<float> own_background;
+  if (background == nullptr) {
+    own_background.resize(frame_floats);
+    render_background(scene, size, window, own_background.data());
+    background = own_background.data();
+  }
   for (int f = 0; f < count; ++f) {
     float* frame = out + frame_floats * static_cast<std::size_t>(f);
-    if (f > 0) std::memcpy(frame, background.data(), frame_floats * sizeof(float));
+    std::memcpy(frame, background, frame_floats * sizeof(float));
     const float t =
         size.frames > 1 ? static_cast<float>(first + f) / static_cast<float>(size.frames - 1) : 0.0f;
     for (const ObjectSpec& o : scene.objects)

@@ -20,9 +20,10 @@ void render_frames(const procedural::Scene& scene, const procedural::ClipSize& s
                    float* out);
 // The same frames cut to `window` (inside the frame), written planar as
 // [count][3][window.height][window.width]: the same values as those pixels of the whole frame,
-// for a fraction of the work (training crops).
+// for a fraction of the work (training crops). `background`, when given, is the window's
+// render_background, which a caller that needs it too renders only once.
 void render_frames(const procedural::Scene& scene, const procedural::ClipSize& size, int first, int count,
-                   const PixelWindow& window, float* out);
+                   const PixelWindow& window, float* out, const float* background = nullptr);
 // The static background under `window`, planar [3][window.height][window.width] in [0, 1].
 void render_background(const procedural::Scene& scene, const procedural::ClipSize& size,
                        const PixelWindow& window, float* out);

@@ -86,8 +86,8 @@ VaeBatch make_vae_batch(const std::vector<p::Scene>& scenes, const VaeBatchSpec&
     for (std::int64_t b = begin; b < end; ++b) {
       const Sample& sample = samples[static_cast<std::size_t>(b)];
       const p::Scene& scene = scenes[static_cast<std::size_t>(b)];
-      render_frames(scene, spec.clip, first, spec.frames, sample.crop, frames.data());
       render_background(scene, spec.clip, sample.crop, background.data());
+      render_frames(scene, spec.clip, first, spec.frames, sample.crop, frames.data(), background.data());
       float* v = video_out + clip_floats * static_cast<std::size_t>(b);  // [3][F][crop][crop]
       float* m = mask_out + plane * spec.frames * static_cast<std::size_t>(b);
       for (int f = 0; f < spec.frames; ++f) {
