@@ -268,6 +268,26 @@ __device__ __forceinline__ float2 ld_shared_float2(std::uint32_t addr) {
   return v;
 }
 
+#if SVG2K_HOPPER_ENABLED
+// 4-byte cp.async (cached in L1), always valid.
+__device__ __forceinline__ void cp_async_4(std::uint32_t dst, const void* src) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(dst), "l"(src) : "memory");
+}
+// A 128-byte-swizzle wgmma descriptor (leading 16, stride 1024 bytes, as make_smem_desc_sw128) at
+// byte offset `bytes` from the one whose low word is `base_lo`: only the 14-bit start-address field
+// changes, and shared addresses stay below 256 KB, so adding to the low word cannot carry out of it.
+// The same bits as make_smem_desc_sw128(base + bytes, 16, 1024), but one add per k-step instead of
+// the mask / shift / or chain: issuing a 144-wide tile's 8 wgmma at D 128 takes 56 instead of 79 SASS
+// instructions (docs/PERF.md "Session 14").
+__device__ __forceinline__ std::uint64_t sw128_desc_at(std::uint32_t base_lo, std::uint32_t bytes) {
+  constexpr std::uint32_t kHi = (1024u >> 4) | (1u << 30);  // stride field, SWIZZLE_128B
+  return (static_cast<std::uint64_t>(kHi) << 32) | (base_lo + (bytes >> 4));
+}
+__device__ __forceinline__ std::uint32_t sw128_desc_lo(std::uint32_t smem_byte_addr) {
+  return static_cast<std::uint32_t>(make_smem_desc_sw128(smem_byte_addr, 16, 1024));
+}
+#endif  // SVG2K_HOPPER_ENABLED
+
 // The Hopper assignment's offset B for one warp's 16 tokens (rows row .. of a 128-row swizzled tile,
 // two lanes per token, `half` the lane's half of the features): (1 + 2^-10) max |x|^2, leaving out
 // tokens with inf / NaN features (they get meaningless labels either way, and must not spoil the others').
@@ -395,7 +415,13 @@ __device__ __forceinline__ void store_assignments(const AssignParams& p, const u
 // distances closer than the resolution count as ties too (the fp32 products of bf16 centroids are no
 // more exact than that). The per-tile merges and the final quad reduction compare the cleared values
 // and then the index, so the rule holds across lanes and tiles.
-template <int D, int N>
+// Variants (SVG2K_KMEANS_KTILE; the same products, keys and labels bit for bit, tested):
+//  - 1 (default): the wgmma descriptors as one add per k-step (sw128_desc_at) and the norms copied
+//    with cp.async in the centroid rows' group: 1,445-1,454 us per 14B K launch against 1,482-1,490
+//    (docs/PERF.md "Session 14");
+//  - 0 ("s13"): the session-13 code, descriptors rebuilt per k-step (make_smem_desc_sw128) and the norms
+//    by plain loads.
+template <int D, int N, int Variant>
 __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const AssignParams p) {
 #if SVG2K_HOPPER_ENABLED
   using T = AssignHopperTile<D, N>;
@@ -447,7 +473,15 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
     }
     if (tid < T::kCentroids) {
       const int ci = tile * T::kCentroids + tid;
-      s_norm[stage * T::kCentroids + tid] = ci < C ? norms[ci] : __int_as_float(0x7f800000);
+      if constexpr (Variant == 0) {
+        s_norm[stage * T::kCentroids + tid] = ci < C ? norms[ci] : __int_as_float(0x7f800000);
+      } else if (ci < C) {
+        // With the rows' cp.async group: a plain load here held its thread (and so the next tile's
+        // barrier) for an L2 round trip (ncu: ~4% of the stall samples on these stores).
+        cp_async_4(smem_addr(s_norm + stage * T::kCentroids + tid), norms + ci);
+      } else {
+        s_norm[stage * T::kCentroids + tid] = __int_as_float(0x7f800000);
+      }
     }
   };
   load_centroids(0, 0);
@@ -460,6 +494,7 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
   unsigned best[2] = {0xffffffffu, 0xffffffffu};  // cleared d' bits
   int best_index[2] = {0, 0};
   const std::uint32_t a_rows = s_points + wg * 64 * 128;
+  const std::uint32_t a_lo = sw128_desc_lo(a_rows), b_lo0 = sw128_desc_lo(s_cent);
   for (int t = 0; t < num_tiles; ++t) {
     const int stage = t & 1;
     cp_async_wait<1>();
@@ -468,13 +503,19 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
     __syncthreads();
     float acc[N / 2];
     const std::uint32_t b_rows = s_cent + stage * T::kCentroidBytes;
+    const std::uint32_t sn = smem_addr(s_norm + stage * T::kCentroids + 2 * (lane & 3));
     wgmma_fence();
+    const std::uint32_t b_lo = b_lo0 + stage * (T::kCentroidBytes >> 4);
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
-      const std::uint64_t da =
-          make_smem_desc_sw128(a_rows + (kk >> 2) * T::kPointPanelBytes + (kk & 3) * 32, 16, 1024);
-      const std::uint64_t db =
-          make_smem_desc_sw128(b_rows + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
+      std::uint64_t da, db;
+      if constexpr (Variant == 1) {
+        da = sw128_desc_at(a_lo, (kk >> 2) * T::kPointPanelBytes + (kk & 3) * 32);
+        db = sw128_desc_at(b_lo, (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32);
+      } else {
+        da = make_smem_desc_sw128(a_rows + (kk >> 2) * T::kPointPanelBytes + (kk & 3) * 32, 16, 1024);
+        db = make_smem_desc_sw128(b_rows + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
+      }
       if (kk == 0) {
         KMeansWgmma<N>::first(acc, da, db);
       } else {
@@ -487,8 +528,7 @@ __global__ void __launch_bounds__(256, 2) kmeans_assign_hopper_kernel(const Assi
                                                           lane & 1);  // during the products
     wgmma_wait<0>();
     fence_registers(acc);
-    argmin_tile<N>(acc, smem_addr(s_norm + stage * T::kCentroids + 2 * (lane & 3)), offset, mask,
-                   t * T::kCentroids, lane, best, best_index);
+    argmin_tile<N>(acc, sn, offset, mask, t * T::kCentroids, lane, best, best_index);
     __syncthreads();
     if (t + 2 < num_tiles) load_centroids(t + 2, stage);
     cp_async_commit();
@@ -643,13 +683,14 @@ __global__ void __launch_bounds__(AssignResidentTile<D, N>::kThreads, 1)
     unsigned best[2] = {0xffffffffu, 0xffffffffu};
     int best_index[2] = {0, 0};
     const std::uint32_t sn = smem_addr(s_norm + 2 * (lane & 3));
+    const std::uint32_t a_lo = sw128_desc_lo(a_rows), b_lo = sw128_desc_lo(s_cent);
     auto issue = [&](float(&acc)[N / 2], int tile) {
 #pragma unroll
       for (int kk = 0; kk < D / 16; ++kk) {
-        const std::uint64_t da =
-            make_smem_desc_sw128(a_rows + (kk >> 2) * T::kTokPanelBytes + (kk & 3) * 32, 16, 1024);
-        const std::uint64_t db = make_smem_desc_sw128(
-            s_cent + tile * T::kCentroidBytes + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32, 16, 1024);
+        // One add per descriptor (sw128_desc_at; the same bits as make_smem_desc_sw128).
+        const std::uint64_t da = sw128_desc_at(a_lo, (kk >> 2) * T::kTokPanelBytes + (kk & 3) * 32);
+        const std::uint64_t db = sw128_desc_at(
+            b_lo, tile * T::kCentroidBytes + (kk >> 2) * T::kCentroidPanelBytes + (kk & 3) * 32);
         if (kk == 0) {
           KMeansWgmma<N>::first(acc, da, db);
         } else {
@@ -868,13 +909,22 @@ Status launch_assign_resident(const KMeansShape& s, const AssignParams& p, cudaS
   return launch_status("kmeans_assign (Hopper, resident centroids) launch");
 }
 
+template <int D, int N, int Variant>
+Status launch_assign_hopper_variant(dim3 grid, const AssignParams& p, cudaStream_t stream) {
+  constexpr int smem = AssignHopperTile<D, N>::kSmemBytes;
+  SVG2K_RETURN_IF_ERROR(ensure_dynamic_smem(kmeans_assign_hopper_kernel<D, N, Variant>, smem,
+                                            "cudaFuncSetAttribute(kmeans_assign)"));
+  kmeans_assign_hopper_kernel<D, N, Variant><<<grid, 256, smem, stream>>>(p);
+  return launch_status("kmeans_assign (Hopper) launch");
+}
+
+// The per-block kernel's variant (kmeans_assign_hopper_kernel): SVG2K_KMEANS_KTILE=s13 runs the
+// session-13 code (read per call: the tests compare the two).
 template <int D, int N>
 Status launch_assign_hopper(dim3 grid, const AssignParams& p, cudaStream_t stream) {
-  constexpr int smem = AssignHopperTile<D, N>::kSmemBytes;
-  SVG2K_RETURN_IF_ERROR(
-      ensure_dynamic_smem(kmeans_assign_hopper_kernel<D, N>, smem, "cudaFuncSetAttribute(kmeans_assign)"));
-  kmeans_assign_hopper_kernel<D, N><<<grid, 256, smem, stream>>>(p);
-  return launch_status("kmeans_assign (Hopper) launch");
+  const char* env = std::getenv("SVG2K_KMEANS_KTILE");
+  if (env && std::string(env) == "s13") return launch_assign_hopper_variant<D, N, 0>(grid, p, stream);
+  return launch_assign_hopper_variant<D, N, 1>(grid, p, stream);
 }
 
 Status assign(const KMeansShape& s, const TokenView& x, const KMeansWorkspace& w, int* labels,

@@ -69,13 +69,20 @@ __global__ void __launch_bounds__(256)
 
 // The same scores, 64 x 128 tiles: each thread 4 rows x 8 columns (two runs of 4, 64 apart, so a
 // warp's shared reads are contiguous), float4 global loads into the k-major shared tiles (lanes on
-// consecutive rows: conflict-free stores), the next 32-deep chunk prefetched into registers while
-// this one is multiplied. Every score is the same fmaf chain as centroid_scores_kernel's (k
+// consecutive rows: conflict-free stores), 32-deep chunks (with Prefetch, the next one loaded into
+// registers while this one is multiplied). Every score is the same fmaf chain as centroid_scores_kernel's (k
 // ascending from 0, zero-filled to a multiple of 32, then * scale), so the results are bit-identical.
 // Needs dim % 4 == 0 and 16-byte aligned centroids.
 constexpr int kScoreTileJ = 128;
 
-__global__ void __launch_bounds__(256, 2)
+// Default <3, false>: at most 80 registers (24 bytes of spill), 3 blocks per SM (the 14B grid, 1,600
+// blocks, in 4.04 instead of 6.06 waves), each chunk loaded right before its store to shared memory (no
+// registers held across the products; the other blocks on the SM cover the latency): 131-133 us per
+// 14B launch against 135 us. <2, true> is the session-13b build (117 registers, the next chunk
+// prefetched into registers), SVG2K_SELECT_SCORES=wide2. Both are bound by shared memory (ncu L1/TEX
+// 85-90%): docs/PERF.md "Session 14".
+template <int MinBlocks, bool Prefetch>
+__global__ void __launch_bounds__(256, MinBlocks)
     centroid_scores_wide_kernel(const float* __restrict__ cq, const float* __restrict__ ck,
                                 float* __restrict__ scores, int qc, int kc, int dim, float scale) {
   __shared__ __align__(16) float sa[kScoreDepth][kScoreTile + 4];
@@ -102,8 +109,9 @@ __global__ void __launch_bounds__(256, 2)
     }
   };
   float acc[4][8] = {};
-  load(0);
+  if constexpr (Prefetch) load(0);
   for (int k0 = 0; k0 < dim; k0 += kScoreDepth) {
+    if constexpr (!Prefetch) load(k0);
 #pragma unroll
     for (int m = 0; m < 2; ++m) {
       const int q = tid + m * 256, r = q % kScoreTile, c = 4 * (q / kScoreTile);
@@ -121,7 +129,9 @@ __global__ void __launch_bounds__(256, 2)
       sb[c + 3][r] = pb[m].w;
     }
     __syncthreads();
-    if (k0 + kScoreDepth < dim) load(k0 + kScoreDepth);
+    if constexpr (Prefetch) {
+      if (k0 + kScoreDepth < dim) load(k0 + kScoreDepth);
+    }
 #pragma unroll 8
     for (int c = 0; c < kScoreDepth; ++c) {
       const float4 av = *reinterpret_cast<const float4*>(&sa[c][ty * 4]);
@@ -559,8 +569,8 @@ Status select_blocks(const SelectionShape& s, const SelectionParams& prm, const 
   float* scores = c.take<float>(static_cast<std::size_t>(s.problems) * s.query_clusters * s.key_clusters);
   if (!workspace || workspace_bytes < c.size()) return invalid_argument("select_blocks: workspace too small");
 
-  // SVG2K_SELECT_SCORES=simt64: the 64 x 64 tile kernel even where the wide one applies (read per
-  // call: the tests compare the two bit for bit).
+  // SVG2K_SELECT_SCORES=simt64: the 64 x 64 tile kernel even where the wide one applies; wide2: the wide
+  // one's session-13b build (above; read per call: the tests compare them bit for bit).
   const char* scores_env = std::getenv("SVG2K_SELECT_SCORES");
   const bool aligned = (reinterpret_cast<std::uintptr_t>(in.query_centroids) % 16) == 0 &&
                        (reinterpret_cast<std::uintptr_t>(in.key_centroids) % 16) == 0 &&
@@ -570,8 +580,10 @@ Status select_blocks(const SelectionShape& s, const SelectionParams& prm, const 
     const dim3 grid(static_cast<unsigned>(ceil_div(s.key_clusters, kScoreTileJ)),
                     static_cast<unsigned>(ceil_div(s.query_clusters, kScoreTile)),
                     static_cast<unsigned>(s.problems));
-    centroid_scores_wide_kernel<<<grid, 256, 0, stream>>>(in.query_centroids, in.key_centroids, scores,
-                                                          s.query_clusters, s.key_clusters, s.dim, prm.scale);
+    const std::string_view v = scores_env ? std::string_view(scores_env) : std::string_view();
+    auto kernel = v == "wide2" ? centroid_scores_wide_kernel<2, true> : centroid_scores_wide_kernel<3, false>;
+    kernel<<<grid, 256, 0, stream>>>(in.query_centroids, in.key_centroids, scores, s.query_clusters,
+                                     s.key_clusters, s.dim, prm.scale);
   } else {
     const dim3 grid(static_cast<unsigned>(ceil_div(s.key_clusters, kScoreTile)),
                     static_cast<unsigned>(ceil_div(s.query_clusters, kScoreTile)),

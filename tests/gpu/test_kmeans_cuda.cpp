@@ -247,6 +247,65 @@ TEST(GpuKMeansAssign, ResidentCentroidsMatchTheStreamingKernel) {
   }
 }
 
+// The per-block Hopper assignment's two variants (SVG2K_KMEANS_KTILE): the default (wgmma descriptors
+// as one add per k-step, norms by cp.async) and s13 (descriptors rebuilt per k-step, norms by plain
+// loads) compute the same products and keys, so labels and every output of a Lloyd run must be
+// identical. SVG2K_KMEANS_ASSIGN=stream keeps C in (N, 2 N] on the per-block kernel. Shapes: all three
+// widths (1000 / 385 / 513 as 144, 1009 / 4096 / 256 as 128, 300 / 600 / 145 as 152), both head dims,
+// odd S, C > S (empty and single-token clusters), 40 problems, the 14B K shape; duplicated centroids
+// within a tile's first and second halves and across tiles, with tokens on them (exact ties: the lower
+// index must win).
+TEST(GpuKMeansAssign, TileVariantsMatchBitForBit) {
+  SKIP_WITHOUT_GPU();
+  if (svg2k::current_device_arch() != 90) GTEST_SKIP() << "the variants are Hopper-only";
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(fresh_seed("assign-variants"));
+  const std::vector<Shape> shapes = {{2, 4099, 128, 1000}, {3, 257, 64, 1000},  {1, 77, 128, 1009},
+                                     {2, 999, 128, 385},   {5, 3001, 64, 513},  {2, 2000, 128, 4096},
+                                     {3, 129, 64, 300},    {2, 1500, 128, 256}, {40, 300, 128, 1000},
+                                     {2, 1111, 128, 600},  {1, 1, 128, 145},    {2, 75600, 128, 1000}};
+  const char* variants[] = {"s13", ""};  // "" = the default
+  for (const Shape& c : shapes) {
+    SCOPED_TRACE(testing::Message() << "N " << c.problems << " S " << c.tokens << " D " << c.dim << " C "
+                                    << c.clusters);
+    const std::int64_t C = c.clusters;
+    at::Tensor x = at::randn({c.problems, c.tokens, c.dim}, gen).to(at::kBFloat16);
+    at::Tensor init = at::randn({c.problems, C, c.dim}, gen).to(at::kBFloat16).to(at::kFloat);
+    std::vector<std::pair<std::int64_t, std::int64_t>> forced;  // (token, lower duplicate)
+    std::int64_t token = 2;
+    for (const auto& [lo, hi] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+             {3, 60}, {4, 75}, {70, 74}, {71, 150}, {6, 200}, {10, C - 1}}) {
+      if (hi >= C || lo >= hi) continue;
+      init.select(1, hi).copy_(init.select(1, lo));
+      for (int r = 0; r < 2 && token < c.tokens; ++r, token += 5) {
+        x.select(1, token).copy_(init.select(1, lo).to(at::kBFloat16));
+        forced.push_back({token, lo});
+      }
+    }
+    const at::Tensor xd = x.to(kCuda), initd = init.to(kCuda).contiguous();
+    setenv("SVG2K_KMEANS_ASSIGN", "stream", 1);
+    at::Tensor labels[2];
+    RunResult runs[2];
+    for (int v = 0; v < 2; ++v) {
+      setenv("SVG2K_KMEANS_KTILE", variants[v], 1);
+      labels[v] = assign_labels(c, xd, initd);
+      runs[v] = run_kmeans(c, xd, initd, 2);
+    }
+    unsetenv("SVG2K_KMEANS_KTILE");
+    unsetenv("SVG2K_KMEANS_ASSIGN");
+    ASSERT_TRUE((labels[0] >= 0).all().item<bool>() && (labels[0] < C).all().item<bool>());
+    const at::Tensor l0 = labels[0].cpu();
+    for (const auto& [s, lo] : forced)
+      for (std::int64_t n = 0; n < c.problems; ++n)
+        EXPECT_EQ(l0[n][s].item<std::int64_t>(), lo) << "problem " << n << " token " << s;
+    EXPECT_TRUE(labels[1].equal(labels[0]));
+    EXPECT_TRUE(runs[1].labels.equal(runs[0].labels));
+    EXPECT_TRUE(runs[1].sizes.equal(runs[0].sizes));
+    EXPECT_TRUE(runs[1].offsets.equal(runs[0].offsets));
+    EXPECT_TRUE(runs[1].permutation.equal(runs[0].permutation));
+    EXPECT_TRUE(runs[1].centroids.equal(runs[0].centroids));
+  }
+}
+
 }  // namespace
 }  // namespace svg2::attention
 

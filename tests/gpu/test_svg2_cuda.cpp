@@ -412,9 +412,10 @@ TEST(GpuSelection, RadixSelectMatchesTheSortingKernel) {
   }
 }
 
-// The 64 x 128 score kernel computes every score as the same fmaf chain as the 64 x 64 one
-// (SVG2K_SELECT_SCORES=simt64): the scores (the first N*QC*KC floats of the selection workspace) and
-// the selections must be identical bit for bit. Covers KC not a multiple of 4 (scalar stores), D not
+// The 64 x 128 score kernel (3 blocks per SM by default, 2 with SVG2K_SELECT_SCORES=wide2) computes
+// every score as the same fmaf chain as the 64 x 64 one (SVG2K_SELECT_SCORES=simt64): the scores (the
+// first N*QC*KC floats of the selection workspace) and the selections of all three must be identical
+// bit for bit. Covers KC not a multiple of 4 (scalar stores), D not
 // a multiple of 32 (zero-filled last chunk), D not a multiple of 4 (both take the 64 x 64 kernel),
 // edge tiles in both directions and the 14B shape.
 TEST(GpuSelection, WideScoreTilesMatchTheNarrowOnesBitForBit) {
@@ -448,9 +449,10 @@ TEST(GpuSelection, WideScoreTilesMatchTheNarrowOnesBitForBit) {
     in.query_sizes = q_sizes.data_ptr<int>();
     const std::size_t ws_bytes = svg2k::selection_workspace_bytes(shape);
     const std::int64_t count = static_cast<std::int64_t>(c.n) * c.qc * c.kc;
-    at::Tensor out[2][4];
-    for (int narrow = 0; narrow < 2; ++narrow) {
-      if (narrow) setenv("SVG2K_SELECT_SCORES", "simt64", 1);
+    at::Tensor out[3][4];
+    for (int build = 0; build < 3; ++build) {  // default (wide, 3 blocks per SM), simt64, wide2
+      if (build == 1) setenv("SVG2K_SELECT_SCORES", "simt64", 1);
+      else if (build == 2) setenv("SVG2K_SELECT_SCORES", "wide2", 1);
       else unsetenv("SVG2K_SELECT_SCORES");
       at::Tensor ws = at::full({static_cast<std::int64_t>(ws_bytes / 4) + 1}, 7.f,
                                at::TensorOptions().dtype(at::kFloat).device(kCuda));
@@ -466,16 +468,19 @@ TEST(GpuSelection, WideScoreTilesMatchTheNarrowOnesBitForBit) {
                                                     c10::cuda::getCurrentCUDAStream().stream());
       ASSERT_TRUE(st.ok()) << st.what;
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-      out[narrow][0] = ws.narrow(0, 0, count).view(at::kInt).clone();  // the score bits
-      out[narrow][1] = mask.clone();
-      out[narrow][2] = counts.clone();
-      out[narrow][3] = tokens.clone();
+      out[build][0] = ws.narrow(0, 0, count).view(at::kInt).clone();  // the score bits
+      out[build][1] = mask.clone();
+      out[build][2] = counts.clone();
+      out[build][3] = tokens.clone();
     }
     unsetenv("SVG2K_SELECT_SCORES");
-    EXPECT_TRUE(out[0][0].equal(out[1][0])) << "score bits";
-    EXPECT_TRUE(out[0][1].equal(out[1][1])) << "mask";
-    EXPECT_TRUE(out[0][2].equal(out[1][2])) << "block counts";
-    EXPECT_TRUE(out[0][3].equal(out[1][3])) << "row tokens";
+    for (int v = 1; v < 3; ++v) {
+      SCOPED_TRACE(v == 1 ? "simt64" : "wide2");
+      EXPECT_TRUE(out[0][0].equal(out[v][0])) << "score bits";
+      EXPECT_TRUE(out[0][1].equal(out[v][1])) << "mask";
+      EXPECT_TRUE(out[0][2].equal(out[v][2])) << "block counts";
+      EXPECT_TRUE(out[0][3].equal(out[v][3])) << "row tokens";
+    }
   }
 }
 
