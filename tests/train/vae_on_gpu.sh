@@ -12,7 +12,8 @@
 #          command: TAR=<name> [STATE_IN=<dir>] bash tests/train/vae_on_gpu.sh   (timeout_s ~ DEADLINE_S + 30)
 #   env: DEADLINE_S (whole script, default 540), TRAIN_S (training seconds, default 400), TOTAL_STEPS (the
 #        learning-rate schedule spans all calls: keep it the same in each, default 6000), BASE_DIM (24),
-#        VAE_ARGS (window, batch, lr and loss options), EVAL_PROMPTS (100; 0 skips the eval)
+#        VAE_ARGS (window, batch, lr and loss options), EVAL_PROMPTS (100; 0 skips the eval), EVAL_SEEDS
+#        (first held-out prompt seed of each eval, default "1000"; "1000 2000" scores both prompt sets)
 #
 # Where the run starts: a warm machine's /tmp/vae-run (full optimizer state) if there is one, else the
 # carried fp32 weights (fresh optimizer moments at the recorded step), else from scratch.
@@ -83,11 +84,14 @@ say "state: $(du -h /tmp/vae-state.tar.xz | cut -f1)"
 [ "$EVAL_PROMPTS" -gt 0 ] || exit 0
 timeout 60 "$SVG2" train export --run "$RUN" --out /tmp/vae-model --dtype fp16 >"$LOGS/export.log" 2>&1 ||
   { say "export failed"; exit 6; }
-limit=$(($(left) - 10)); ((limit > 150)) && limit=150
-((limit < 30)) && { say "skip eval: $(left) s left"; exit 0; }
-say "start eval (limit $limit s)"
 # Two sampler steps: the dense renders only have to run (the DiT does not know these latents yet).
-timeout --signal=TERM --kill-after=5 "$limit" "$SVG2" train eval --model /tmp/vae-model --device cuda \
-  --prompts "$EVAL_PROMPTS" --dense-only --ceiling --steps 2 --out "$LOGS/eval.json" >"$LOGS/eval.log" 2>&1
-say "end eval rc=$?"
-cat "$LOGS/eval.log" | tail -6
+for seed in ${EVAL_SEEDS:-1000}; do
+  limit=$(($(left) - 10)); ((limit > 150)) && limit=150
+  ((limit < 30)) && { say "skip eval $seed: $(left) s left"; continue; }
+  say "start eval seed $seed (limit $limit s)"
+  timeout --signal=TERM --kill-after=5 "$limit" "$SVG2" train eval --model /tmp/vae-model --device cuda \
+    --prompts "$EVAL_PROMPTS" --seed "$seed" --dense-only --ceiling --steps 2 --out "$LOGS/eval_$seed.json" \
+    >"$LOGS/eval_$seed.log" 2>&1
+  say "end eval seed $seed rc=$?"
+  tail -3 "$LOGS/eval_$seed.log"
+done
