@@ -35,16 +35,7 @@ finish() {
 }
 trap finish EXIT
 
-source "$ROOT/tests/gpu/device_env.sh"
-tar -xJf "$ROOT/.gpu/$TAR.tar.xz" -C /tmp
-SVG2="/tmp/$TAR/svg2"
-{
-  date -u +%FT%TZ
-  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-  echo "svg2 commit $(cat "/tmp/$TAR/COMMIT" 2>/dev/null); cores $(nproc)"
-  "$SVG2" --version
-} 2>&1 | tee "$LOGS/machine.txt"
-"$SVG2" --version >/dev/null 2>&1 || { say "carried svg2 does not run"; exit 3; }
+MACHINE_LOG="$LOGS/machine.txt" source "$ROOT/tests/train/carried_svg2.sh"
 
 # Both runs start from the model folder: its fp16 weights, fresh optimizer moments.
 mkdir -p /tmp/ft-vae /tmp/ft-dit && cp -r "$MODEL/." /tmp/ft-vae/ && cp -r "$MODEL/." /tmp/ft-dit/
