@@ -55,10 +55,12 @@ if [ -z "${SKIP_VAE:-}" ]; then
     --steps 100000 --warmup 30 --time-budget "$TRAIN_S" --log-every 25 --checkpoint-every 0 \
     ${VAE_ARGS:---frames 17 --crop 128 --batch 12 --lr 3e-4 --object-weight 4 --object-crop 0.7 --channel-shuffle 0.5} &
 fi
+dit_cpus="$half-$(($(nproc) - 1))"
+[ -n "${SKIP_VAE:-}" ] && dit_cpus="0-$(($(nproc) - 1))"  # alone: all of the host's cores for the bank
 if [ -z "${SKIP_DIT:-}" ]; then
   DIT_S=$((TRAIN_S - BANK_S))
   # About 0.15 s per step alone on an H200; the schedule decays over the steps that fit the budget.
-  run_limited dit "$half-$(($(nproc) - 1))" $((TRAIN_S + 40)) train dit --run /tmp/ft-dit --device cuda \
+  run_limited dit "$dit_cpus" $((TRAIN_S + 40)) train dit --run /tmp/ft-dit --device cuda \
     --steps 100000 --batch 64 --lr "${DIT_LR:-4e-4}" --warmup 50 --time-budget "$DIT_S" --bank 8192 --bank-budget "$BANK_S" \
     --checkpoint-every 0 --log-every 25 --ema 0.995 ${DIT_ARGS:-} &
 fi
