@@ -13,7 +13,8 @@
 #        MODEL (starting model folder, default resources/models/demo), VAE_ARGS (`svg2 train vae` window and
 #        loss options), DIT_ARGS (extra `svg2 train dit` options, e.g. a new --seed per call: the
 #        latent bank is drawn from it; not --lr: DIT_LR, default 4e-4, sets it), BANK_S (latent bank seconds, default 80), SKIP_DIT=1 / SKIP_VAE=1,
-#        EVAL_BEFORE=0 (skip the starting model's evaluation, e.g. when an earlier call has it)
+#        EVAL_BEFORE=0 (skip the starting model's evaluation, e.g. when an earlier call has it),
+#        EVAL_AFTER=0 (skip the result's evaluation: a call in the middle of a chain trains longer)
 #
 # Brings back (under $OUT): model/ (the combined fp16 model folder) and logs.tar.gz (train logs,
 # loss logs, run state JSON, both evaluations as JSON).
@@ -73,7 +74,9 @@ say "export rc=$?"
 cp /tmp/ft-vae/*_loss.jsonl /tmp/ft-vae/*.train.json /tmp/ft-dit/*_loss.jsonl /tmp/ft-dit/*.train.json "$LOGS/" 2>/dev/null
 
 # The same evaluation of the starting model and of the result (same prompts and seeds).
-whiches="before after"; [ "${EVAL_BEFORE:-1}" = 0 ] && whiches=after
+whiches=""
+[ "${EVAL_BEFORE:-1}" = 0 ] || whiches=before
+[ "${EVAL_AFTER:-1}" = 0 ] || whiches="$whiches after"
 for which in $whiches; do
   model="$MODEL"; [ "$which" = after ] && model="$OUT/model"
   limit=$(($(left) - 10)); ((limit > 150)) && limit=150
