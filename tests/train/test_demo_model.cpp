@@ -25,7 +25,7 @@ constexpr const char* kSecondPrompt = "a green star and a yellow square bouncing
 constexpr std::int64_t kSecondSeed = 11;
 
 // Floors for the PSNR of the SVG2 render against the dense render of the same seed, per fixed
-// prompt. MODEL_CARD.md records the measured values (30.4 and 26.8 dB on the ninth checkpoint at
+// prompt. MODEL_CARD.md records the measured values (31.5 and 26.8 dB on the tenth checkpoint at
 // its defaults, QC 64 / KC 768 / top_p 0.95); each floor sits ~2 dB below for CPU-library
 // differences.
 struct FixedPrompt {
@@ -33,7 +33,7 @@ struct FixedPrompt {
   std::int64_t seed;
   double psnr_floor_db;
 };
-constexpr FixedPrompt kFixedPrompts[] = {{kPrompt, kSeed, 28.5}, {kSecondPrompt, kSecondSeed, 25.0}};
+constexpr FixedPrompt kFixedPrompts[] = {{kPrompt, kSeed, 29.5}, {kSecondPrompt, kSecondSeed, 25.0}};
 
 svg2::AttentionConfig model_attention(svg2::AttentionMode mode) {
   const svg2::ModelInfo info = svg2::probe_model(svg2::bundled_demo_model_dir());
