@@ -1,7 +1,8 @@
 // CPU attention: dense SDPA vs SVG2 (k-means + selection + permutation + block-sparse attention)
 // and the baselines, on structured synthetic Q/K/V at a fixed 25% density.
 //   build-x/bench/bench_attention_cpu --benchmark_filter=... --benchmark_min_time=2x
-// Args: {S (tokens), QC, KC}. Heads 4, head dim 64, batch 1, fp32 (the demo model's attention shape).
+// Args: {S (tokens), QC, KC, head dim}. Heads = 256 / head dim (a model width of 256), batch 1, fp32.
+// Head dim 128 with QC 64 / KC 768 is the bundled demo model's attention at its defaults.
 #include <ATen/Parallel.h>
 #include <ATen/ops/scaled_dot_product_attention.h>
 #include <benchmark/benchmark.h>
@@ -16,13 +17,14 @@
 namespace svg2::attention {
 namespace {
 
-constexpr std::int64_t kHeads = 4, kDim = 64;
+constexpr std::int64_t kModelWidth = 256;
 constexpr double kDensity = 0.25;
 
-SyntheticQkv data_for(std::int64_t tokens) {
+SyntheticQkv data_for(const benchmark::State& state) {
+  const std::int64_t tokens = state.range(0), dim = state.range(3);
   SyntheticQkvOptions o;
-  o.heads = kHeads;
-  o.dim = kDim;
+  o.heads = kModelWidth / dim;
+  o.dim = dim;
   o.frames = tokens / 256;  // 16 x 16 latent grid per frame
   o.height = 16;
   o.width = 16;
@@ -55,14 +57,14 @@ void set_counters(benchmark::State& state, std::int64_t tokens) {
 }
 
 void BM_DenseSdpa(benchmark::State& state) {
-  const SyntheticQkv d = data_for(state.range(0));
+  const SyntheticQkv d = data_for(state);
   for (auto _ : state) benchmark::DoNotOptimize(at::scaled_dot_product_attention(d.q, d.k, d.v));
   set_counters(state, state.range(0));
 }
 
 // Steady state of a render: centroids warm from the previous step, kmeans_iters_step (2) iterations.
 void BM_Svg2WarmCall(benchmark::State& state) {
-  const SyntheticQkv d = data_for(state.range(0));
+  const SyntheticQkv d = data_for(state);
   Svg2Backend backend(svg2_config(state));
   const AttentionContext ctx = ctx_for();
   backend.forward(d.q, d.k, d.v, ctx);  // cold call fills the centroid cache
@@ -99,7 +101,7 @@ void BM_Svg2WarmCall(benchmark::State& state) {
 
 // The first sparse call of a job: kmeans_iters_init (50) iterations from a random init.
 void BM_Svg2ColdCall(benchmark::State& state) {
-  const SyntheticQkv d = data_for(state.range(0));
+  const SyntheticQkv d = data_for(state);
   Svg2Backend backend(svg2_config(state));
   for (auto _ : state) {
     backend.reset();
@@ -110,7 +112,7 @@ void BM_Svg2ColdCall(benchmark::State& state) {
 
 // The block-sparse attention stage alone, on an SVG2 layout.
 void BM_Svg2AttentionStage(benchmark::State& state) {
-  const SyntheticQkv d = data_for(state.range(0));
+  const SyntheticQkv d = data_for(state);
   Svg2Backend backend(svg2_config(state));
   std::vector<SparseLayout> layouts;
   backend.forward_traced(d.q, d.k, d.v, ctx_for(), &layouts);
@@ -123,7 +125,7 @@ void BM_Svg2AttentionStage(benchmark::State& state) {
 }
 
 void BM_BlockTopK(benchmark::State& state) {
-  const SyntheticQkv d = data_for(state.range(0));
+  const SyntheticQkv d = data_for(state);
   AttentionConfig c;
   c.fixed_density = kDensity;
   c.mode = AttentionMode::BlockTopK;
@@ -136,27 +138,30 @@ void BM_BlockTopK(benchmark::State& state) {
 void shapes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime();
   for (std::int64_t s : {2304, 4096, 8192}) {
-    b->Args({s, 32, 128});    // the demo-model spike's counts
-    b->Args({s, 64, 256});
-    b->Args({s, 300, 1000});  // the reference's Wan 720p counts
+    b->Args({s, 32, 128, 64});  // the demo-model spike's counts
+    b->Args({s, 64, 256, 64});
+    b->Args({s, 300, 1000, 64});  // the reference's Wan 720p counts
   }
+  b->Args({2304, 64, 768, 128});  // the bundled demo model at its defaults
 }
 
 BENCHMARK(BM_DenseSdpa)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
-    ->Args({2304, 0, 0})
-    ->Args({4096, 0, 0})
-    ->Args({8192, 0, 0});
+    ->Args({2304, 0, 0, 64})
+    ->Args({4096, 0, 0, 64})
+    ->Args({8192, 0, 0, 64})
+    ->Args({2304, 0, 0, 128});
 BENCHMARK(BM_Svg2WarmCall)->Apply(shapes);
 BENCHMARK(BM_Svg2ColdCall)->Apply(shapes);
 BENCHMARK(BM_Svg2AttentionStage)->Apply(shapes);
 BENCHMARK(BM_BlockTopK)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
-    ->Args({2304, 0, 0})
-    ->Args({4096, 0, 0})
-    ->Args({8192, 0, 0});
+    ->Args({2304, 0, 0, 64})
+    ->Args({4096, 0, 0, 64})
+    ->Args({8192, 0, 0, 64})
+    ->Args({2304, 0, 0, 128});
 
 }  // namespace
 }  // namespace svg2::attention
