@@ -80,6 +80,10 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
   v->add_option("--object-weight", vae->object_weight,
                 "Extra L1 weight on pixels where an object covers the background (0 = plain L1)")
       ->capture_default_str();
+  v->add_option(
+       "--edge-weight", vae->edge_weight,
+       "Weight of an L1 on the spatial gradients, for sharp edges and corners, in [0, 100] (0 = off)")
+      ->capture_default_str();
   v->add_option("--object-crop", vae->object_crop, "Share of crops centred on an object, in [0, 1]")
       ->capture_default_str();
   v->add_option("--channel-shuffle", vae->channel_shuffle,

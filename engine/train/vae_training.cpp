@@ -1,5 +1,6 @@
 // `svg2 train vae`: the demo model's Wan VAE on procedural clips. Short windows of the 33-frame
-// clips (1 + 4k frames) cropped to a square, L1 reconstruction plus a small KL term. Afterwards
+// clips (1 + 4k frames) cropped to a square, L1 reconstruction (optionally with an L1 on the spatial
+// gradients, train/vae_loss.h) plus a small KL term. Afterwards
 // the latent statistics (per-channel mean/std, for the DiT's normalized latent space) and the
 // latent->RGB preview projection are measured on full clips and written to the manifest.
 #include <ATen/Context.h>
@@ -32,6 +33,7 @@
 #include "train/train_run.h"
 #include "train/vae_batch.h"
 #include "train/vae_forward.h"
+#include "train/vae_loss.h"
 
 namespace svg2 {
 namespace {
@@ -68,6 +70,8 @@ void validate(const VaeTrainOptions& o) {
   SVG2_CHECK(o.kl_weight >= 0, "--kl-weight must be >= 0, got {}", o.kl_weight);
   SVG2_CHECK(o.object_weight >= 0 && o.object_weight <= 100, "--object-weight must be in [0, 100], got {}",
              o.object_weight);
+  SVG2_CHECK(o.edge_weight >= 0 && o.edge_weight <= 100, "--edge-weight must be in [0, 100], got {}",
+             o.edge_weight);
   train::validate(batch_spec(o));  // --frames, --crop, --object-crop, --channel-shuffle
 }
 
@@ -166,18 +170,18 @@ TrainReport train_vae(const VaeTrainOptions& o) {
   const int start = resume.steps;
   log_info(
       "VAE: {} parameters trained{} ({}), on {}, {} frames {}x{} crops ({:.0f}% around an object), batch {}, "
-      "object L1 weight 1 + {}, {:.0f}% channel-shuffled",
+      "object L1 weight 1 + {}, edge weight {}, {:.0f}% channel-shuffled",
       [&] {
         std::int64_t n = 0;
         for (const auto& p : params) n += p.param.numel();
         return n;
       }(),
       o.decoder_only ? " (decoder only, encoder frozen)" : "", config.describe(), device.str(), o.frames,
-      o.crop, o.crop, 100 * o.object_crop, o.batch, o.object_weight, 100 * o.channel_shuffle);
+      o.crop, o.crop, 100 * o.object_crop, o.batch, o.object_weight, o.edge_weight, 100 * o.channel_shuffle);
 
   StepBudget budget(o.time_budget_s, o.steps, start);
   std::vector<std::pair<int, double>> log;
-  double window = 0, window_l1 = 0, window_kl = 0;
+  double window = 0, window_l1 = 0, window_kl = 0, window_edge = 0;
   int window_n = 0, step = start;
   // Step s's clips and noise seed come from its own Rng, so the next step's clips can be rendered on
   // a worker thread while this step runs.
@@ -207,7 +211,7 @@ TrainReport train_vae(const VaeTrainOptions& o) {
     // Weighted mean: 1 on background pixels, 1 + object_weight on object pixels.
     const at::Tensor weight =
         batch.object_mask.to(device, /*non_blocking=*/true).mul(o.object_weight).add(1.0);
-    at::Tensor loss, l1, kl;
+    at::Tensor loss, l1, kl, edge;
     {
       AutocastGuard autocast(device, o.bf16);
       auto [mu, logvar] = [&] {
@@ -218,19 +222,24 @@ TrainReport train_vae(const VaeTrainOptions& o) {
       const at::Tensor eps = at::randn(mu.sizes(), gen, mu.options().dtype(at::kFloat));
       const at::Tensor z = mu.to(at::kFloat) + (0.5 * logvar.to(at::kFloat)).exp() * eps;
       const at::Tensor recon = vae_decode_train(*vae, z);
-      l1 = ((recon.to(at::kFloat) - video).abs() * weight).sum() / (weight.sum() * video.size(1));
+      const ReconstructionLoss rec = reconstruction_loss(recon, video, weight, o.edge_weight);
+      l1 = rec.l1;
+      edge = rec.edge;
       const at::Tensor m = mu.to(at::kFloat), lv = logvar.to(at::kFloat);
       kl = (0.5 * (m * m + lv.exp() - 1 - lv)).mean();
-      loss = o.decoder_only ? l1 : l1 + o.kl_weight * kl;  // a frozen encoder gets nothing from the KL
+      loss = o.decoder_only ? rec.total
+                            : rec.total + o.kl_weight * kl;  // a frozen encoder gets nothing from the KL
     }
     loss.backward();
     opt.step(learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr));
     ++step;
     more = budget.another_fits(step);
-    const at::Tensor values = at::stack({loss.detach(), l1.detach(), kl.detach()}).to(at::kDouble).cpu();
+    const at::Tensor values =
+        at::stack({loss.detach(), l1.detach(), kl.detach(), edge.detach()}).to(at::kDouble).cpu();
     window += values[0].item<double>();
     window_l1 += values[1].item<double>();
     window_kl += values[2].item<double>();
+    window_edge += values[3].item<double>();
     ++window_n;
     if (o.log_every > 0 && (step % o.log_every == 0 || !more)) {
       const double mean = window / window_n;
@@ -240,13 +249,16 @@ TrainReport train_vae(const VaeTrainOptions& o) {
                   {"loss", mean},
                   {"l1", window_l1 / window_n},
                   {"kl", window_kl / window_n},
+                  {"edge", window_edge / window_n},
                   {"lr", learning_rate(step, budget.schedule_total(), o.warmup_steps, o.lr)},
                   {"seconds", budget.elapsed()},
                   {"input_wait_seconds", inputs.waited_seconds()}});
-      log_info("VAE step {}/{}: loss {:.4f} (L1 {:.4f}, KL {:.2f}) {:.1f} s ({:.1f} s waiting for clips)",
-               step, budget.schedule_total(), mean, window_l1 / window_n, window_kl / window_n,
-               budget.elapsed(), inputs.waited_seconds());
-      window = window_l1 = window_kl = 0;
+      log_info(
+          "VAE step {}/{}: loss {:.4f} (L1 {:.4f}, edge {:.4f}, KL {:.2f}) {:.1f} s ({:.1f} s waiting for "
+          "clips)",
+          step, budget.schedule_total(), mean, window_l1 / window_n, window_edge / window_n,
+          window_kl / window_n, budget.elapsed(), inputs.waited_seconds());
+      window = window_l1 = window_kl = window_edge = 0;
       window_n = 0;
     }
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {

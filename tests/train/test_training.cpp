@@ -10,11 +10,14 @@
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/abs.h>
 #include <ATen/ops/amax.h>
+#include <ATen/ops/avg_pool3d.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/masked_select.h>
+#include <ATen/ops/ones.h>
 #include <ATen/ops/randn.h>
 #include <ATen/ops/stack.h>
+#include <ATen/ops/zeros.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -36,6 +39,7 @@
 #include "train/step_prefetch.h"
 #include "train/train_run.h"
 #include "train/vae_batch.h"
+#include "train/vae_loss.h"
 
 namespace fs = std::filesystem;
 
@@ -183,6 +187,58 @@ TEST(Training, VaeLossGoesDown) {
   ASSERT_GE(r.loss_log.size(), 2u);
   EXPECT_LT(r.loss_log.back().second, 0.8 * r.loss_log.front().second)
       << "first " << r.loss_log.front().second << " last " << r.loss_log.back().second;
+  fs::remove_all(run);
+}
+
+// The gradient term of the VAE loss charges a blurred outline but not a flat colour offset (the
+// pixel L1 prices that), adds to the total with its weight, and is zero when switched off.
+TEST(Training, VaeEdgeLossChargesBlurredEdgesNotFlatOffsets) {
+  at::Tensor video = at::full({1, 3, 1, 16, 16}, -1.0f);  // a bright square on a dark background
+  video.narrow(3, 4, 8).narrow(4, 4, 8).fill_(1.0f);
+  const at::Tensor weight = at::ones({1, 1, 1, 16, 16});
+  const auto same = svg2::train::reconstruction_loss(video, video, weight, 1.0);
+  EXPECT_EQ(same.total.item<float>(), 0.0f);
+
+  const auto offset = svg2::train::reconstruction_loss(video + 0.2, video, weight, 1.0);
+  EXPECT_NEAR(offset.l1.item<float>(), 0.2f, 1e-5);
+  EXPECT_NEAR(offset.edge.item<float>(), 0.0f, 1e-6);
+
+  // A 3x3 box blur: the same square with soft edges and rounded corners.
+  const at::Tensor blurred = at::avg_pool3d(video, {1, 3, 3}, {1, 1, 1}, {0, 1, 1}, false, false);
+  const auto blur = svg2::train::reconstruction_loss(blurred, video, weight, 2.0);
+  EXPECT_GT(blur.edge.item<float>(), 0.05f);
+  EXPECT_NEAR(blur.total.item<float>(), blur.l1.item<float>() + 2.0f * blur.edge.item<float>(), 1e-5);
+
+  const auto off = svg2::train::reconstruction_loss(blurred, video, weight, 0.0);
+  EXPECT_EQ(off.edge.item<float>(), 0.0f);
+  EXPECT_EQ(off.total.item<float>(), blur.l1.item<float>());
+
+  // A difference weighs as the heavier of its two pixels: with weight only inside the square, the
+  // outline's differences still count, the background's do not.
+  at::Tensor inside = at::zeros({1, 1, 1, 16, 16});
+  inside.narrow(3, 4, 8).narrow(4, 4, 8).fill_(1.0f);
+  at::Tensor far_smear = video.clone();
+  far_smear.narrow(3, 0, 2).narrow(4, 0, 2).fill_(0.0f);  // a change in the background corner only
+  EXPECT_EQ(svg2::train::reconstruction_loss(far_smear, video, inside, 1.0).edge.item<float>(), 0.0f);
+  EXPECT_GT(svg2::train::reconstruction_loss(blurred, video, inside, 1.0).edge.item<float>(), 0.05f);
+}
+
+// --edge-weight reaches the training loss and its log.
+TEST(Training, VaeEdgeWeightIsTrainedAndLogged) {
+  const fs::path run = fresh_dir("vae_edge");
+  svg2::VaeTrainOptions v = tiny_vae(run, 2);
+  v.log_every = 2;
+  v.edge_weight = 1.0;
+  svg2::train_vae(v);
+  std::ifstream log(run / "vae_loss.jsonl");
+  std::string line, last;
+  while (std::getline(log, line))
+    if (!line.empty()) last = line;
+  ASSERT_FALSE(last.empty());
+  const nlohmann::json j = nlohmann::json::parse(last);
+  EXPECT_GT(j.at("edge").get<double>(), 0.0);
+  // decoder and encoder both train here: loss = l1 + edge + kl_weight * kl
+  EXPECT_GT(j.at("loss").get<double>(), j.at("l1").get<double>() + 0.9 * j.at("edge").get<double>());
   fs::remove_all(run);
 }
 
@@ -355,6 +411,9 @@ TEST(Training, BadOptionsAreNamed) {
   svg2::VaeTrainOptions v = tiny_vae(run, 1);
   v.frames = 6;
   expect_error_naming([&] { svg2::train_vae(v); }, "--frames");
+  v.frames = 5;
+  v.edge_weight = -1;
+  expect_error_naming([&] { svg2::train_vae(v); }, "--edge-weight");
   // A training sigma shift below 1 would push the samples towards the clean end.
   svg2::DitTrainOptions d = tiny_dit(run, 1);
   d.sigma_shift = 0.5;

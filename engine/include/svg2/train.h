@@ -56,6 +56,9 @@ struct VaeTrainOptions : TrainCommonOptions {
   double object_crop = 0;      // share of samples whose crop is centred (with jitter) on an object
   double channel_shuffle = 0;  // share of samples with permuted RGB channels (colour balance)
   int stats_clips = 128;       // full clips encoded afterwards for the latent mean/std and preview fit
+  // Weight of an L1 on the spatial gradients (recon vs clip): charges for blurred edges and rounded
+  // corners, which cost the pixel L1 little (train/vae_loss.h). 0 = the pixel L1 alone.
+  double edge_weight = 0;
   // Train only the decoder side (conv2 + decoder) on the frozen encoder's latents: the latent space,
   // its statistics and the preview fit stay as they are, so a DiT trained on them stays valid.
   bool decoder_only = false;
