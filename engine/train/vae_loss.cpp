@@ -33,17 +33,18 @@ ReconstructionLoss reconstruction_loss(const at::Tensor& recon, const at::Tensor
              "reconstruction loss: recon and video must be the same [B, C, T, H, W] shape");
   SVG2_CHECK(weight.dim() == 5 && weight.size(1) == 1, "reconstruction loss: weight must be [B, 1, T, H, W]");
   SVG2_CHECK(edge_weight >= 0, "reconstruction loss: edge weight must be >= 0, got {}", edge_weight);
-  const at::Tensor r = recon.to(at::kFloat);
+  // The differences are linear, so the gradient error is the difference of the pixel error.
+  const at::Tensor error = recon.to(at::kFloat) - video;
   const std::int64_t channels = video.size(1);
   ReconstructionLoss loss;
-  loss.l1 = weighted_mean_abs(r - video, weight, channels);
+  loss.l1 = weighted_mean_abs(error, weight, channels);
   if (edge_weight == 0 || video.size(3) < 2 || video.size(4) < 2) {
     loss.edge = at::zeros({}, loss.l1.options());
     loss.total = loss.l1;
     return loss;
   }
-  loss.edge = weighted_mean_abs(difference(r, 3) - difference(video, 3), pair_weight(weight, 3), channels) +
-              weighted_mean_abs(difference(r, 4) - difference(video, 4), pair_weight(weight, 4), channels);
+  loss.edge = weighted_mean_abs(difference(error, 3), pair_weight(weight, 3), channels) +
+              weighted_mean_abs(difference(error, 4), pair_weight(weight, 4), channels);
   loss.total = loss.l1 + edge_weight * loss.edge;
   return loss;
 }
