@@ -10,7 +10,7 @@
 #   device call: carry [".gpu/deps", ".gpu/<TAR>.tar.xz"],
 #          command: TAR=<name> bash tests/train/finetune_on_gpu.sh   (timeout_s a little above DEADLINE_S)
 #   env: DEADLINE_S (whole script, default 540), TRAIN_S (the training phase, default 270),
-#        MODEL (starting model folder, default resources/models/demo), VAE_ARGS (`svg2 train vae` window and
+#        MODEL (starting model folder, default resources/models/demo), VAE_ARGS (`svg2 train vae` sizes (--base-dim must match the model's VAE), window and
 #        loss options), DIT_ARGS (extra `svg2 train dit` options, e.g. a new --seed per call: the
 #        latent bank is drawn from it; not --lr: DIT_LR, default 4e-4, sets it), BANK_S (latent bank seconds, default 80), SKIP_DIT=1 / SKIP_VAE=1,
 #        EVAL_BEFORE=0 (skip the starting model's evaluation, e.g. when an earlier call has it),
@@ -54,7 +54,7 @@ vae_cpus="0-$((half - 1))"
 if [ -z "${SKIP_VAE:-}" ]; then
   run_limited vae "$vae_cpus" $((TRAIN_S + 40)) train vae --run /tmp/ft-vae --device cuda --decoder-only \
     --steps 100000 --warmup 30 --time-budget "$TRAIN_S" --log-every 25 --checkpoint-every 0 \
-    ${VAE_ARGS:---frames 17 --crop 128 --batch 12 --lr 3e-4 --object-weight 4 --object-crop 0.7 --channel-shuffle 0.5} &
+    ${VAE_ARGS:---base-dim 24 --frames 17 --crop 128 --batch 12 --lr 3e-4 --object-weight 4 --object-crop 0.7 --channel-shuffle 0.5} &
 fi
 dit_cpus="$half-$(($(nproc) - 1))"
 [ -n "${SKIP_VAE:-}" ] && dit_cpus="0-$(($(nproc) - 1))"  # alone: all of the host's cores for the bank
