@@ -90,9 +90,10 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
                 "Share of samples with permuted RGB channels, in [0, 1] (every colour seen as often)")
       ->capture_default_str();
   v->add_option("--stats-clips", vae->stats_clips, "Clips for latent statistics")->capture_default_str();
-  v->add_flag("--decoder-only", vae->decoder_only,
-              "Train only the decoder on the run's frozen encoder: latents and their statistics stay, so its "
-              "DiT stays valid");
+  v->add_flag(
+      "--decoder-only", vae->decoder_only,
+      "Train only the decoder on the run's frozen encoder: latents and their statistics stay, so its "
+      "DiT stays valid (the sizes are the run's VAE's, whatever --base-dim, --z-dim, --res-blocks say)");
   v->callback([&ctx, vae] { ctx.action = [&ctx, vae] { return print_train(ctx, train_vae(*vae)); }; });
 
   auto dit = std::make_shared<DitTrainOptions>();

@@ -18,10 +18,12 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "core/check.h"
 #include "core/log.h"
+#include "io/checkpoint.h"
 #include "io/safetensors_writer.h"
 #include "models/wan/vae_config.h"
 #include "svg2/procedural.h"
@@ -73,6 +75,38 @@ void validate(const VaeTrainOptions& o) {
   SVG2_CHECK(o.edge_weight >= 0 && o.edge_weight <= 100, "--edge-weight must be in [0, 100], got {}",
              o.edge_weight);
   train::validate(batch_spec(o));  // --frames, --crop, --object-crop, --channel-shuffle
+}
+
+// The layout `svg2 train vae` builds for these sizes.
+wan::WanVaeConfig trained_layout(const VaeTrainOptions& o) {
+  return wan::make_wan_vae_config(o.base_dim, o.z_dim, {1, 2, 4, 4}, o.num_res_blocks, {false, true, true});
+}
+
+// A decoder-only run trains the run's own VAE, so its sizes are those of that VAE's weights, whatever
+// the options say (the default --base-dim 16 on a base-24 VAE could only fail at load). Weights of a
+// layout `train vae` does not build are left to the load, which names the tensor and both shapes.
+VaeTrainOptions sized_like_the_run_vae(const VaeTrainOptions& o, const RunFiles& run) {
+  if (!o.decoder_only || !fs::exists(run.vae())) return o;
+  const io::Checkpoint weights = io::Checkpoint::open(run.vae(), io::ModelFamily::wan_vae);
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& key : weights.keys()) shapes.emplace(key, weights.info(key).shape);
+  const wan::WanVaeConfig found = wan::detect_wan_vae_config(shapes);
+  const std::string wanted = found.describe();
+  if (trained_layout(o).describe() == wanted || !found.encoder) return o;
+  VaeTrainOptions sized = o;
+  sized.base_dim = static_cast<int>(found.encoder->first_channels);
+  sized.z_dim = static_cast<int>(found.z_dim);
+  for (int blocks = 1; blocks <= 4; ++blocks) {
+    sized.num_res_blocks = blocks;
+    if (trained_layout(sized).describe() != wanted) continue;
+    log_info(
+        "--decoder-only: {} has base_dim {}, z_dim {}, {} residual block(s) per stage; training it at "
+        "those sizes (the options asked for {}, {}, {})",
+        run.vae().string(), sized.base_dim, sized.z_dim, sized.num_res_blocks, o.base_dim, o.z_dim,
+        o.num_res_blocks);
+    return sized;
+  }
+  return o;
 }
 
 void save_weights(const RunFiles& run, wan::WanVaeImpl& vae) {
@@ -129,16 +163,16 @@ nlohmann::json measure_latents(wan::WanVaeImpl& vae, const c10::Device& device, 
 
 }  // namespace
 
-TrainReport train_vae(const VaeTrainOptions& o) {
-  validate(o);
-  const RunFiles run = open_run(o.run_dir, /*create=*/true);
+TrainReport train_vae(const VaeTrainOptions& options) {
+  validate(options);
+  const RunFiles run = open_run(options.run_dir, /*create=*/true);
+  const VaeTrainOptions o = sized_like_the_run_vae(options, run);
   const c10::Device device = training_device(o.device);
   if (o.threads > 0) at::set_num_threads(o.threads);
   at::globalContext().setAllowTF32CuBLAS(true);
   at::globalContext().setAllowTF32CuDNN(true);
 
-  wan::WanVaeConfig config =
-      wan::make_wan_vae_config(o.base_dim, o.z_dim, {1, 2, 4, 4}, o.num_res_blocks, {false, true, true});
+  wan::WanVaeConfig config = trained_layout(o);
   config.latents_mean.assign(static_cast<std::size_t>(o.z_dim), 0.0);  // raw latents while training
   config.latents_std.assign(static_cast<std::size_t>(o.z_dim), 1.0);
   wan::WanVae vae(config, at::TensorOptions().dtype(at::kFloat).device(device));

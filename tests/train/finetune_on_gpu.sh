@@ -10,7 +10,7 @@
 #   device call: carry [".gpu/deps", ".gpu/<TAR>.tar.xz"],
 #          command: TAR=<name> bash tests/train/finetune_on_gpu.sh   (timeout_s a little above DEADLINE_S)
 #   env: DEADLINE_S (whole script, default 540), TRAIN_S (the training phase, default 270),
-#        MODEL (starting model folder, default resources/models/demo), VAE_ARGS (`svg2 train vae` sizes (--base-dim must match the model's VAE), window and
+#        MODEL (starting model folder, default resources/models/demo), VAE_ARGS (`svg2 train vae` window and
 #        loss options), DIT_ARGS (extra `svg2 train dit` options, e.g. a new --seed per call: the
 #        latent bank is drawn from it; not --lr: DIT_LR, default 4e-4, sets it), BANK_S (latent bank seconds, default 80), SKIP_DIT=1 / SKIP_VAE=1,
 #        EVAL_BEFORE=0 (skip the starting model's evaluation, e.g. when an earlier call has it),

@@ -109,11 +109,14 @@ std::map<std::string, at::Tensor> read_weights(const fs::path& file) {
 }
 
 // Largest |a - b| over all tensors; the two files must hold the same names and shapes.
-double max_weight_change(const fs::path& before_file, const fs::path& after_file) {
+// Over the tensors whose names start with `prefix` (all by default).
+double max_weight_change(const fs::path& before_file, const fs::path& after_file,
+                         const std::string& prefix = "") {
   const auto before = read_weights(before_file), after = read_weights(after_file);
   EXPECT_EQ(before.size(), after.size());
   double change = 0;
   for (const auto& [name, b] : before) {
+    if (name.rfind(prefix, 0) != 0) continue;
     const auto it = after.find(name);
     if (it == after.end() || it->second.sizes() != b.sizes()) {
       ADD_FAILURE() << name << " is missing or reshaped in " << after_file;
@@ -522,6 +525,23 @@ TEST(Training, VaeDecoderOnlyKeepsTheEncoderAndTheLatentSpace) {
   const nlohmann::json manifest_after = svg2::train::read_json_file(run / "svg2_model.json");
   EXPECT_EQ(manifest_after.at("vae"), manifest_before.at("vae"));
   EXPECT_EQ(manifest_after.at("preview"), manifest_before.at("preview"));
+
+  // The run's VAE sets the sizes of a decoder-only run: options left at other sizes (the CLI's
+  // defaults) train the same decoder instead of stopping at the load.
+  svg2::VaeTrainOptions default_sizes = decoder;
+  default_sizes.base_dim = svg2::VaeTrainOptions{}.base_dim;
+  default_sizes.z_dim = svg2::VaeTrainOptions{}.z_dim;
+  default_sizes.num_res_blocks = 2;
+  ASSERT_NE(default_sizes.base_dim, decoder.base_dim);
+  fs::copy_file(run / "vae.safetensors", run / "decoder_trained.safetensors");
+  const svg2::TrainReport resized = svg2::train_vae(default_sizes);
+  EXPECT_EQ(resized.steps_this_run, 0) << "the schedule of 3 steps was done by the last run";
+  default_sizes.steps = 5;
+  const svg2::TrainReport more = svg2::train_vae(default_sizes);
+  EXPECT_EQ(more.steps_this_run, 2);
+  EXPECT_EQ(read_weights(run / "vae.safetensors").size(), after.size()) << "the same layout, base_dim 4";
+  EXPECT_GT(max_weight_change(run / "decoder_trained.safetensors", run / "vae.safetensors"), 1e-6);
+  EXPECT_EQ(max_weight_change(run / "encoder_trained.safetensors", run / "vae.safetensors", "encoder."), 0.0);
 
   svg2::VaeTrainOptions fresh = decoder;
   fresh.resume = false;
