@@ -37,7 +37,7 @@ for e in "${entries[@]}"; do
   seed=${rest##*@}
   [ -d "$ROOT/$model" ] && model="$ROOT/$model"
   [ -f "$model/svg2_model.json" ] || { say "skip $label: no model folder $model"; continue; }
-  first=$((i * per)); last=$((first + per - 1))
+  first=$(((i * per) % $(nproc))); last=$((first + per - 1))  # more evaluations than cores: they share
   say "start $label: $model, seed $seed ${ceiling[*]} (CPUs $first-$last)"
   (
     OMP_NUM_THREADS=$per timeout --signal=TERM --kill-after=5 "$LIMIT_S" taskset -c "$first-$last" "$SVG2" train eval \

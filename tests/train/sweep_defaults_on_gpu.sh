@@ -57,9 +57,11 @@ read -ra seeds <<<"$SEEDS"
 read -ra settings <<<"$SETTINGS"
 total=$((${#seeds[@]} * ${#settings[@]}))
 ((JOBS > total)) && JOBS=$total
+(($(nproc) < JOBS)) && JOBS=$(nproc)  # at least one core each
 per=$(($(nproc) / JOBS))
 ((per < 1)) && per=1
 names=()
+slot_pid=()
 n=0
 for setting in "${settings[@]}"; do
   n=$((n + 1))
@@ -83,9 +85,16 @@ PY
     continue
   fi
   for seed in "${seeds[@]}"; do
-    # A free slot: JOBS at a time, slot k on CPUs k*per .. k*per+per-1.
-    while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
-    slot=$((${#names[@]} % JOBS))
+    # A free slot: JOBS at a time, slot k on CPUs k*per .. k*per+per-1 (a slot is free when its
+    # evaluation has ended).
+    slot=-1
+    while ((slot < 0)); do
+      for ((k = 0; k < JOBS; k++)); do
+        pid=${slot_pid[k]:-}
+        if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then slot=$k && break; fi
+      done
+      ((slot < 0)) && wait -n
+    done
     name="s$n-$seed"
     names+=("$name|$setting|$seed")
     limit=$(($(left) - 5))
@@ -98,6 +107,7 @@ PY
         --out "$OUT/eval-$name.json" >"$OUT/eval-$name.log" 2>&1
       say "end $name rc=$?"
     ) &
+    slot_pid[slot]=$!
   done
 done
 wait
