@@ -52,6 +52,8 @@ void validate(const DitTrainOptions& o) {
   SVG2_CHECK(o.width % 16 == 0 && o.height % 16 == 0 && o.width >= 16 && o.height >= 16,
              "--size must be multiples of 16, got {}x{}", o.width, o.height);
   SVG2_CHECK(o.bank_clips >= 1, "--bank must be >= 1, got {}", o.bank_clips);
+  SVG2_CHECK(o.two_object_fraction >= 0 && o.two_object_fraction <= 1,
+             "--two-object-fraction must be in [0, 1], got {}", o.two_object_fraction);
   SVG2_CHECK(o.text_dropout >= 0 && o.text_dropout < 1, "--text-dropout must be in [0, 1), got {}",
              o.text_dropout);
   SVG2_CHECK(o.batch >= 1 && o.batch <= 4096, "--batch must be in [1, 4096], got {}", o.batch);
@@ -126,8 +128,10 @@ TrainReport train_dit(const DitTrainOptions& o) {
     wan::WanVae vae = wan::load_wan_vae(io::Checkpoint::open(run.vae(), io::ModelFamily::wan_vae), device,
                                         device.is_cuda() ? at::kBFloat16 : at::kFloat, mean, stdev);
     z_dim = vae->config().z_dim;
+    procedural::SceneOptions scenes;
+    scenes.two_object_fraction = o.two_object_fraction;
     bank = build_latent_bank(*vae, tokenizer, text_len, o.bank_clips, o.seed, {o.frames, o.width, o.height},
-                             device, o.bank_budget_s);
+                             scenes, device, o.bank_budget_s);
   }
   // The empty prompt (EOS, then padding) as one row as wide as the bank's token rows.
   at::Tensor empty_ids = at::full({1, bank.ids.size(1)}, tokenizer.pad_id(), bank.ids.options());
@@ -247,6 +251,7 @@ TrainReport train_dit(const DitTrainOptions& o) {
                      {{"device", device.str()},
                       {"parameters", config.parameter_count()},
                       {"bank_clips", bank.size()},
+                      {"two_object_fraction", o.two_object_fraction},
                       {"batch", o.batch},
                       {"resumed_from", resume_source_name(resume.source)}});
 }

@@ -36,7 +36,8 @@ std::pair<at::Tensor, at::Tensor> tokenize_batch(const text::Tokenizer& tokenize
 }
 
 LatentBank build_latent_bank(wan::WanVaeImpl& vae, const text::Tokenizer& tokenizer, int text_len, int clips,
-                             std::uint64_t seed, const procedural::ClipSize& size, const c10::Device& device,
+                             std::uint64_t seed, const procedural::ClipSize& size,
+                             const procedural::SceneOptions& scene_options, const c10::Device& device,
                              double budget_s) {
   SVG2_CHECK(clips >= 1, "the latent bank needs at least one clip, got {}", clips);
   const auto start = std::chrono::steady_clock::now();
@@ -45,7 +46,7 @@ LatentBank build_latent_bank(wan::WanVaeImpl& vae, const text::Tokenizer& tokeni
     std::vector<procedural::Scene> scenes;
     for (int i = first; i < std::min(clips, first + batch); ++i)
       scenes.push_back(procedural::sample_scene(mix_seed(seed, 0xba4c0000ull + static_cast<std::uint64_t>(i)),
-                                                {}, procedural::Split::Train));
+                                                scene_options, procedural::Split::Train));
     return scenes;
   };
   LatentBank bank;

@@ -23,11 +23,12 @@ struct LatentBank {
   std::int64_t size() const { return latents.defined() ? latents.size(0) : 0; }
 };
 
-// Renders and encodes up to `clips` clips (seeds derived from `seed`), stopping early when
-// `budget_s` (> 0) runs out; the bank is then smaller (at least one batch).
+// Renders and encodes up to `clips` training-split clips drawn with `scenes` (seeds derived from
+// `seed`), stopping early when `budget_s` (> 0) runs out; the bank is then smaller (at least one
+// batch).
 LatentBank build_latent_bank(wan::WanVaeImpl& vae, const text::Tokenizer& tokenizer, int text_len, int clips,
-                             std::uint64_t seed, const procedural::ClipSize& size, const c10::Device& device,
-                             double budget_s);
+                             std::uint64_t seed, const procedural::ClipSize& size,
+                             const procedural::SceneOptions& scenes, const c10::Device& device, double budget_s);
 
 // Tokenized prompts as [N, L] ids and mask (L = longest real length), on `device`.
 std::pair<at::Tensor, at::Tensor> tokenize_batch(const text::Tokenizer& tokenizer,

@@ -35,7 +35,9 @@
 #include "svg2/error.h"
 #include "svg2/model_info.h"
 #include "svg2/train.h"
+#include "text/tokenizer.h"
 #include "train/clip_render.h"
+#include "train/latent_bank.h"
 #include "train/step_prefetch.h"
 #include "train/train_run.h"
 #include "train/vae_batch.h"
@@ -127,6 +129,34 @@ double max_weight_change(const fs::path& before_file, const fs::path& after_file
   return change;
 }
 
+// `train dit --two-object-fraction`: the latent bank holds training-split scenes with two objects
+// in that share (0 and 1 are exact; the default draws both kinds).
+void expect_bank_object_counts_follow_the_fraction(const fs::path& run, const nlohmann::json& manifest) {
+  namespace p = svg2::procedural;
+  const c10::Device cpu(c10::kCPU);
+  const auto mean = manifest.at("vae").at("latents_mean").get<std::vector<double>>();
+  const auto stdev = manifest.at("vae").at("latents_std").get<std::vector<double>>();
+  svg2::wan::WanVae vae = svg2::wan::load_wan_vae(
+      svg2::io::Checkpoint::open(run / "vae.safetensors", svg2::io::ModelFamily::wan_vae), cpu, at::kFloat, mean,
+      stdev);
+  const auto tokenizer = svg2::text::Tokenizer::load(run / "tokenizer.model");
+  const auto two_objects = [&](double fraction) {
+    p::SceneOptions scenes;
+    scenes.two_object_fraction = fraction;
+    const svg2::train::LatentBank bank =
+        svg2::train::build_latent_bank(*vae, tokenizer, 16, 24, 7, {5, 32, 32}, scenes, cpu, 0);
+    EXPECT_EQ(bank.size(), 24);
+    int count = 0;
+    for (const std::string& prompt : bank.prompts) count += prompt.find(" and a ") != std::string::npos;
+    return count;
+  };
+  EXPECT_EQ(two_objects(0.0), 0);
+  EXPECT_EQ(two_objects(1.0), 24);
+  const int mixed = two_objects(svg2::DitTrainOptions{}.two_object_fraction);
+  EXPECT_GT(mixed, 0);
+  EXPECT_LT(mixed, 24);
+}
+
 std::string resumed_from(const svg2::TrainReport& r) {
   return nlohmann::json::parse(r.json).value("resumed_from", "");
 }
@@ -146,6 +176,7 @@ TEST(Training, StagesBuildALoadableModelFolder) {
   const nlohmann::json manifest = nlohmann::json::parse(std::ifstream(run / "svg2_model.json"));
   EXPECT_EQ(manifest.at("vae").at("latents_mean").size(), 4u);
   EXPECT_EQ(manifest.at("preview").at("latent_rgb_factors").size(), 4u);
+  expect_bank_object_counts_follow_the_fraction(run, manifest);
 
   const svg2::TrainReport dit = svg2::train_dit(tiny_dit(run, 2));
   EXPECT_EQ(dit.steps_done, 2);
@@ -423,6 +454,9 @@ TEST(Training, BadOptionsAreNamed) {
   expect_error_naming([&] { svg2::train_dit(d); }, "--sigma-shift");
   // The DiT stage needs the earlier stages.
   d.sigma_shift = 3;
+  d.two_object_fraction = 1.5;
+  expect_error_naming([&] { svg2::train_dit(d); }, "--two-object-fraction");
+  d.two_object_fraction = 0.5;
   fs::create_directories(run);
   expect_error_naming([&] { svg2::train_dit(d); }, "svg2 train text");
   fs::remove_all(run);

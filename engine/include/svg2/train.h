@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "svg2/procedural.h"
+
 namespace svg2 {
 
 struct TrainCommonOptions {
@@ -69,6 +71,9 @@ struct DitTrainOptions : TrainCommonOptions {
   int frames = 33, width = 256, height = 256;
   int bank_clips = 8192;       // training clips encoded once into a latent bank
   double bank_budget_s = 0;    // stop filling the bank after this long (0 = no limit)
+  // Share of the bank's scenes with two objects. Fine-tuning raises it: two-object prompts are
+  // where the demo model misses shape and motion most (docs/demo-model.md).
+  double two_object_fraction = procedural::SceneOptions{}.two_object_fraction;
   double text_dropout = 0.1;   // share of samples trained with the empty prompt (for CFG)
   double text_lr_scale = 1.0;  // umT5 learning rate relative to the DiT's
   double logit_normal_mean = 0.0, logit_normal_std = 1.0;  // training sigma distribution
