@@ -26,6 +26,8 @@ void add_common(CLI::App* cmd, TrainCommonOptions& o) {
   cmd->add_flag("!--fresh", o.resume, "Start over instead of resuming from the run folder's state");
   cmd->add_option("--threads", o.threads, "CPU threads (0 = default)")->capture_default_str();
   cmd->add_flag("!--no-bf16", o.bf16, "Train in fp32 on CUDA too (default: bf16 autocast)");
+  cmd->add_option("--two-object-fraction", o.two_object_fraction, "Share of training clips with two objects")
+      ->capture_default_str();
 }
 
 std::string human_report(const TrainReport& r) {
@@ -108,8 +110,6 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
   d->add_option("--bank", dit->bank_clips, "Clips encoded into the latent bank")->capture_default_str();
   d->add_option("--bank-budget", dit->bank_budget_s, "Seconds allowed for the bank (0 = no limit)")
       ->capture_default_str();
-  d->add_option("--two-object-fraction", dit->two_object_fraction, "Share of bank clips with two objects")
-      ->capture_default_str();
   d->add_option("--text-dropout", dit->text_dropout, "Share of samples with the empty prompt")
       ->capture_default_str();
   d->add_option("--text-lr-scale", dit->text_lr_scale, "umT5 LR relative to the DiT's")
@@ -173,6 +173,14 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
       if (ev->ceiling)
         s << "  ground truth: " << shares(r.truth) << "\n"
           << "  VAE round trip: " << shares(r.vae) << ", " << r.vae_psnr << " dB vs ground truth\n";
+      for (std::size_t k = 0; k < r.by_objects.size(); ++k) {
+        const EvalReport::ByObjects& b = r.by_objects[k];
+        s << "  " << (k == 0 ? "one object" : "two objects") << " (" << b.prompts << " prompts): dense "
+          << shares(b.dense);
+        if (ev->sparse) s << "; svg2 " << shares(b.sparse);
+        if (ev->ceiling) s << "; VAE round trip " << shares(b.vae);
+        s << "\n";
+      }
       nlohmann::json j = nlohmann::json::parse(r.json);
       j.erase("rows");
       print_result(ctx, j, s.str());

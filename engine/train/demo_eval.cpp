@@ -4,6 +4,7 @@
 // compared with the dense render of the same seed (PSNR), and position block top-k at SVG2's
 // measured density gives the baseline. With --ceiling the ground-truth clips and their VAE round
 // trip are scored too: the checker's result for a perfect DiT.
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -77,21 +78,28 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
   double vae_psnr_sum = 0;
 
   Tally dense_tally, sparse_tally;
+  std::array<Tally, 2> dense_by, sparse_by, truth_by, vae_by;  // one object, two objects
   double psnr_sum = 0, density_sum = 0, block_psnr_sum = 0, block_density_sum = 0;
   int psnr_n = 0;
   nlohmann::json rows = nlohmann::json::array();
   for (int i = 0; i < o.prompts; ++i) {
     const p::Scene scene = p::sample_scene(o.seed + static_cast<std::uint64_t>(i), {}, p::Split::HeldOut);
     const std::int64_t seed = i;
+    const std::size_t two = scene.objects.size() > 1 ? 1 : 0;
     const RenderResult d = render(scene.prompt, seed, dense);
     const p::CheckResult dc = p::check_clip(d.video, scene.prompt);
     dense_tally.add(dc);
-    nlohmann::json row = {
-        {"prompt", scene.prompt}, {"seed", seed}, {"dense", dc.summary}, {"dense_pass", dc.passed()}};
+    dense_by[two].add(dc);
+    nlohmann::json row = {{"prompt", scene.prompt},
+                          {"seed", seed},
+                          {"objects", scene.objects.size()},
+                          {"dense", dc.summary},
+                          {"dense_pass", dc.passed()}};
     if (o.sparse) {
       const RenderResult s = render(scene.prompt, seed, svg2);
       const p::CheckResult sc = p::check_clip(s.video, scene.prompt);
       sparse_tally.add(sc);
+      sparse_by[two].add(sc);
       row["svg2"] = sc.summary;
       row["svg2_pass"] = sc.passed();
       row["svg2_density"] = s.density.mean_density;
@@ -119,6 +127,8 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
       const double vae_psnr = compare_videos(clips.truth, clips.round_trip).mean_psnr;
       truth_tally.add(tc);
       vae_tally.add(vc);
+      truth_by[two].add(tc);
+      vae_by[two].add(vc);
       vae_psnr_sum += std::min(vae_psnr, 100.0);
       row["truth"] = tc.summary;
       row["vae"] = vc.summary;
@@ -143,6 +153,19 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
   r.truth = truth_tally.shares();
   r.vae = vae_tally.shares();
   r.vae_psnr = vae_tally.n ? vae_psnr_sum / vae_tally.n : 0.0;
+  nlohmann::json by_objects;
+  for (std::size_t k = 0; k < 2; ++k) {
+    EvalReport::ByObjects& b = r.by_objects[k];
+    b = {dense_by[k].n, dense_by[k].shares(), sparse_by[k].shares(), truth_by[k].shares(),
+         vae_by[k].shares()};
+    nlohmann::json& j = by_objects[std::to_string(k + 1)];
+    j = {{"prompts", b.prompts}, {"dense", to_json(b.dense)}};
+    if (o.sparse) j["svg2"] = to_json(b.sparse);
+    if (o.ceiling) {
+      j["truth"] = to_json(b.truth);
+      j["vae"] = to_json(b.vae);
+    }
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json j = {{"model", dir},
                       {"prompts", r.prompts},
@@ -155,6 +178,7 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
                       {"svg2_density", r.svg2_density},
                       {"blocktopk_psnr", r.blocktopk_psnr},
                       {"blocktopk_density", r.blocktopk_density},
+                      {"by_objects", by_objects},
                       {"seconds", r.seconds},
                       {"rows", rows}};
   if (o.ceiling) {

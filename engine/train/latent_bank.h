@@ -28,7 +28,8 @@ struct LatentBank {
 // batch).
 LatentBank build_latent_bank(wan::WanVaeImpl& vae, const text::Tokenizer& tokenizer, int text_len, int clips,
                              std::uint64_t seed, const procedural::ClipSize& size,
-                             const procedural::SceneOptions& scenes, const c10::Device& device, double budget_s);
+                             const procedural::SceneOptions& scenes, const c10::Device& device,
+                             double budget_s);
 
 // Tokenized prompts as [N, L] ids and mask (L = longest real length), on `device`.
 std::pair<at::Tensor, at::Tensor> tokenize_batch(const text::Tokenizer& tokenizer,

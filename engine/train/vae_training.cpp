@@ -18,7 +18,6 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
-#include <map>
 #include <mutex>
 
 #include "core/check.h"
@@ -74,6 +73,8 @@ void validate(const VaeTrainOptions& o) {
              o.object_weight);
   SVG2_CHECK(o.edge_weight >= 0 && o.edge_weight <= 100, "--edge-weight must be in [0, 100], got {}",
              o.edge_weight);
+  SVG2_CHECK(o.two_object_fraction >= 0 && o.two_object_fraction <= 1,
+             "--two-object-fraction must be in [0, 1], got {}", o.two_object_fraction);
   train::validate(batch_spec(o));  // --frames, --crop, --object-crop, --channel-shuffle
 }
 
@@ -87,26 +88,20 @@ wan::WanVaeConfig trained_layout(const VaeTrainOptions& o) {
 // layout `train vae` does not build are left to the load, which names the tensor and both shapes.
 VaeTrainOptions sized_like_the_run_vae(const VaeTrainOptions& o, const RunFiles& run) {
   if (!o.decoder_only || !fs::exists(run.vae())) return o;
-  const io::Checkpoint weights = io::Checkpoint::open(run.vae(), io::ModelFamily::wan_vae);
-  std::map<std::string, std::vector<int64_t>> shapes;
-  for (const auto& key : weights.keys()) shapes.emplace(key, weights.info(key).shape);
-  const wan::WanVaeConfig found = wan::detect_wan_vae_config(shapes);
-  const std::string wanted = found.describe();
-  if (trained_layout(o).describe() == wanted || !found.encoder) return o;
+  const wan::WanVaeConfig found =
+      wan::detect_wan_vae_config(io::Checkpoint::open(run.vae(), io::ModelFamily::wan_vae));
+  if (!found.encoder || wan::same_layout(trained_layout(o), found)) return o;
   VaeTrainOptions sized = o;
   sized.base_dim = static_cast<int>(found.encoder->first_channels);
   sized.z_dim = static_cast<int>(found.z_dim);
-  for (int blocks = 1; blocks <= 4; ++blocks) {
-    sized.num_res_blocks = blocks;
-    if (trained_layout(sized).describe() != wanted) continue;
-    log_info(
-        "--decoder-only: {} has base_dim {}, z_dim {}, {} residual block(s) per stage; training it at "
-        "those sizes (the options asked for {}, {}, {})",
-        run.vae().string(), sized.base_dim, sized.z_dim, sized.num_res_blocks, o.base_dim, o.z_dim,
-        o.num_res_blocks);
-    return sized;
-  }
-  return o;
+  sized.num_res_blocks = static_cast<int>(wan::residual_blocks_per_stage(*found.encoder));
+  if (sized.num_res_blocks < 1 || !wan::same_layout(trained_layout(sized), found)) return o;
+  log_info(
+      "--decoder-only: {} has base_dim {}, z_dim {}, {} residual block(s) per stage; training it at "
+      "those sizes (the options asked for {}, {}, {})",
+      run.vae().string(), sized.base_dim, sized.z_dim, sized.num_res_blocks, o.base_dim, o.z_dim,
+      o.num_res_blocks);
+  return sized;
 }
 
 void save_weights(const RunFiles& run, wan::WanVaeImpl& vae) {
@@ -224,10 +219,13 @@ TrainReport train_vae(const VaeTrainOptions& options) {
     Rng rng;
   };
   const bool pin = device.is_cuda();
+  p::SceneOptions scene_options;
+  scene_options.two_object_fraction = o.two_object_fraction;
   StepPrefetcher<StepInput> inputs([&](int s) {
     Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(s)));
     std::vector<p::Scene> scenes;
-    for (int i = 0; i < o.batch; ++i) scenes.push_back(p::sample_scene(rng.next_u64(), {}, p::Split::Train));
+    for (int i = 0; i < o.batch; ++i)
+      scenes.push_back(p::sample_scene(rng.next_u64(), scene_options, p::Split::Train));
     VaeBatch batch = make_vae_batch(scenes, batch_spec(o), rng);
     if (pin) {  // page-locked, so the copies to the device below do not block the host
       batch.video = batch.video.pin_memory();
@@ -310,6 +308,7 @@ TrainReport train_vae(const VaeTrainOptions& options) {
   nlohmann::json details = {{"device", device.str()},
                             {"config", config.describe()},
                             {"decoder_only", o.decoder_only},
+                            {"two_object_fraction", o.two_object_fraction},
                             {"resumed_from", resume_source_name(resume.source)}};
   // A frozen encoder's latents have the statistics the manifest already holds (and its DiT was
   // trained against): those stay.

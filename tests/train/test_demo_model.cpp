@@ -122,4 +122,15 @@ TEST(DemoModel, EvalCeilingScoresTheGroundTruthAndTheVaeRoundTrip) {
   const nlohmann::json j = nlohmann::json::parse(r.json);
   EXPECT_TRUE(j.contains("truth") && j.contains("vae")) << r.json;
   EXPECT_TRUE(j["rows"][0].contains("vae_psnr"));
+  // The prompt is counted in the split of its object count, and only there.
+  const int objects = j["rows"][0].at("objects").get<int>();
+  ASSERT_TRUE(objects == 1 || objects == 2) << r.json;
+  const auto& mine = r.by_objects[static_cast<std::size_t>(objects - 1)];
+  const auto& other = r.by_objects[static_cast<std::size_t>(2 - objects)];
+  EXPECT_EQ(mine.prompts, 1);
+  EXPECT_EQ(other.prompts, 0);
+  EXPECT_EQ(mine.truth.motion, 1.0);
+  EXPECT_EQ(mine.dense.color, r.dense.color);
+  EXPECT_EQ(mine.vae.shape, r.vae.shape);
+  EXPECT_EQ(j.at("by_objects").at(std::to_string(objects)).at("prompts").get<int>(), 1);
 }

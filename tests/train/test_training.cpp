@@ -110,21 +110,41 @@ std::map<std::string, at::Tensor> read_weights(const fs::path& file) {
   return {tensors.begin(), tensors.end()};
 }
 
-// Largest |a - b| over all tensors; the two files must hold the same names and shapes.
-// Over the tensors whose names start with `prefix` (all by default).
-double max_weight_change(const fs::path& before_file, const fs::path& after_file,
-                         const std::string& prefix = "") {
+// |a - b| largest over each tensor; the two files must hold the same names and shapes.
+std::map<std::string, double> weight_changes(const fs::path& before_file, const fs::path& after_file) {
   const auto before = read_weights(before_file), after = read_weights(after_file);
   EXPECT_EQ(before.size(), after.size());
-  double change = 0;
+  std::map<std::string, double> changes;
   for (const auto& [name, b] : before) {
-    if (name.rfind(prefix, 0) != 0) continue;
     const auto it = after.find(name);
     if (it == after.end() || it->second.sizes() != b.sizes()) {
       ADD_FAILURE() << name << " is missing or reshaped in " << after_file;
-      return 1e9;
+      changes[name] = 1e9;
+      continue;
     }
-    change = std::max(change, (it->second - b).abs().max().item<double>());
+    changes[name] = (it->second - b).abs().max().item<double>();
+  }
+  return changes;
+}
+
+double max_weight_change(const fs::path& before_file, const fs::path& after_file) {
+  double change = 0;
+  for (const auto& [name, c] : weight_changes(before_file, after_file)) change = std::max(change, c);
+  return change;
+}
+
+// max_weight_change split by the side of the VAE a tensor belongs to: the decoder side is what
+// `train vae --decoder-only` trains (conv2 and decoder.*), the encoder side (conv1 and encoder.*)
+// fixes the latent space.
+struct VaeSideChange {
+  double encoder = 0, decoder = 0;
+};
+VaeSideChange vae_weight_change(const fs::path& before_file, const fs::path& after_file) {
+  VaeSideChange change;
+  for (const auto& [name, c] : weight_changes(before_file, after_file)) {
+    const bool decoder_side = name.rfind("decoder.", 0) == 0 || name.rfind("conv2.", 0) == 0;
+    double& side = decoder_side ? change.decoder : change.encoder;
+    side = std::max(side, c);
   }
   return change;
 }
@@ -137,8 +157,8 @@ void expect_bank_object_counts_follow_the_fraction(const fs::path& run, const nl
   const auto mean = manifest.at("vae").at("latents_mean").get<std::vector<double>>();
   const auto stdev = manifest.at("vae").at("latents_std").get<std::vector<double>>();
   svg2::wan::WanVae vae = svg2::wan::load_wan_vae(
-      svg2::io::Checkpoint::open(run / "vae.safetensors", svg2::io::ModelFamily::wan_vae), cpu, at::kFloat, mean,
-      stdev);
+      svg2::io::Checkpoint::open(run / "vae.safetensors", svg2::io::ModelFamily::wan_vae), cpu, at::kFloat,
+      mean, stdev);
   const auto tokenizer = svg2::text::Tokenizer::load(run / "tokenizer.model");
   const auto two_objects = [&](double fraction) {
     p::SceneOptions scenes;
@@ -310,8 +330,17 @@ TEST(Training, VaeRunsWithTheSameSeedAreIdentical) {
   std::string line;
   ASSERT_TRUE(std::getline(log, line)) << "no loss log in " << a;
   EXPECT_TRUE(nlohmann::json::parse(line).contains("input_wait_seconds")) << line;
+
+  // --two-object-fraction changes the clips it trains on (the report says which share it used).
+  const fs::path c = fresh_dir("vae_repeat_two_objects");
+  svg2::VaeTrainOptions two = tiny_vae(c, 6);
+  two.two_object_fraction = 1.0;
+  const svg2::TrainReport report = svg2::train_vae(two);
+  EXPECT_EQ(nlohmann::json::parse(report.json).at("two_object_fraction").get<double>(), 1.0);
+  EXPECT_GT(max_weight_change(a / "vae.safetensors", c / "vae.safetensors"), 0.0);
   fs::remove_all(a);
   fs::remove_all(b);
+  fs::remove_all(c);
 }
 
 // make_vae_batch renders only each sample's crop; the batch must be exactly the crops of whole
@@ -448,6 +477,9 @@ TEST(Training, BadOptionsAreNamed) {
   v.frames = 5;
   v.edge_weight = -1;
   expect_error_naming([&] { svg2::train_vae(v); }, "--edge-weight");
+  v.edge_weight = 0;
+  v.two_object_fraction = -0.1;
+  expect_error_naming([&] { svg2::train_vae(v); }, "--two-object-fraction");
   // A training sigma shift below 1 would push the samples towards the clean end.
   svg2::DitTrainOptions d = tiny_dit(run, 1);
   d.sigma_shift = 0.5;
@@ -544,18 +576,10 @@ TEST(Training, VaeDecoderOnlyKeepsTheEncoderAndTheLatentSpace) {
   EXPECT_EQ(report.steps_this_run, 3);
   EXPECT_EQ(resumed_from(report), "weights");
 
-  const auto before = read_weights(run / "encoder_trained.safetensors"),
-             after = read_weights(run / "vae.safetensors");
-  ASSERT_EQ(before.size(), after.size());
-  double encoder_change = 0, decoder_change = 0;
-  for (const auto& [name, b] : before) {
-    const double change = (after.at(name) - b).abs().max().item<double>();
-    const bool decoder_side = name.rfind("decoder.", 0) == 0 || name.rfind("conv2.", 0) == 0;
-    double& side_change = decoder_side ? decoder_change : encoder_change;
-    side_change = std::max(side_change, change);
-  }
-  EXPECT_EQ(encoder_change, 0.0);
-  EXPECT_GT(decoder_change, 1e-4);
+  const VaeSideChange trained =
+      vae_weight_change(run / "encoder_trained.safetensors", run / "vae.safetensors");
+  EXPECT_EQ(trained.encoder, 0.0);
+  EXPECT_GT(trained.decoder, 1e-4);
   const nlohmann::json manifest_after = svg2::train::read_json_file(run / "svg2_model.json");
   EXPECT_EQ(manifest_after.at("vae"), manifest_before.at("vae"));
   EXPECT_EQ(manifest_after.at("preview"), manifest_before.at("preview"));
@@ -573,9 +597,8 @@ TEST(Training, VaeDecoderOnlyKeepsTheEncoderAndTheLatentSpace) {
   default_sizes.steps = 5;
   const svg2::TrainReport more = svg2::train_vae(default_sizes);
   EXPECT_EQ(more.steps_this_run, 2);
-  EXPECT_EQ(read_weights(run / "vae.safetensors").size(), after.size()) << "the same layout, base_dim 4";
-  EXPECT_GT(max_weight_change(run / "decoder_trained.safetensors", run / "vae.safetensors"), 1e-6);
-  EXPECT_EQ(max_weight_change(run / "encoder_trained.safetensors", run / "vae.safetensors", "encoder."), 0.0);
+  EXPECT_GT(vae_weight_change(run / "decoder_trained.safetensors", run / "vae.safetensors").decoder, 1e-6);
+  EXPECT_EQ(vae_weight_change(run / "encoder_trained.safetensors", run / "vae.safetensors").encoder, 0.0);
 
   svg2::VaeTrainOptions fresh = decoder;
   fresh.resume = false;

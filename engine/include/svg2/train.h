@@ -10,6 +10,7 @@
 //   svg2 train eval --model DIR   checker scores and dense-vs-sparse PSNR on held-out prompts
 //
 // Plain C++ (no LibTorch): the CLI includes this header only.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct TrainCommonOptions {
   bool resume = true;  // continue from the run folder's training state, else its weights, when present
   int threads = 0;     // CPU threads (0 = LibTorch's default)
   bool bf16 = true;    // bf16 autocast on CUDA (ignored on the CPU, which trains in fp32)
+  // Share of the training clips (VAE batches, DiT latent bank) with two objects. Fine-tuning raises
+  // it: two-object prompts hold most of the demo model's misses (its MODEL_CARD, Run 10).
+  double two_object_fraction = procedural::SceneOptions{}.two_object_fraction;
 };
 
 struct TextTrainOptions {
@@ -71,9 +75,6 @@ struct DitTrainOptions : TrainCommonOptions {
   int frames = 33, width = 256, height = 256;
   int bank_clips = 8192;       // training clips encoded once into a latent bank
   double bank_budget_s = 0;    // stop filling the bank after this long (0 = no limit)
-  // Share of the bank's scenes with two objects. Fine-tuning raises it: two-object prompts are
-  // where the demo model misses shape and motion most (docs/demo-model.md).
-  double two_object_fraction = procedural::SceneOptions{}.two_object_fraction;
   double text_dropout = 0.1;   // share of samples trained with the empty prompt (for CFG)
   double text_lr_scale = 1.0;  // umT5 learning rate relative to the DiT's
   double logit_normal_mean = 0.0, logit_normal_std = 1.0;  // training sigma distribution
@@ -146,6 +147,13 @@ struct EvalReport {
   // and the round trip's PSNR against the ground truth (mean over prompts).
   CheckerShares truth, vae;
   double vae_psnr = 0;
+  // The same shares over the prompts with one object ([0]) and with two ([1]): the demo model
+  // misses far more often on two-object prompts, and each prompt set draws its own mix.
+  struct ByObjects {
+    int prompts = 0;
+    CheckerShares dense, sparse, truth, vae;
+  };
+  std::array<ByObjects, 2> by_objects;
   double seconds = 0;
   std::string json;
 };

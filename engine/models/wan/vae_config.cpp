@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "core/check.h"
 
 namespace svg2::wan {
@@ -211,6 +214,17 @@ WanVaeConfig make_wan_vae_config(int64_t dim, int64_t z_dim, std::vector<int64_t
   dec.out_channels = 3;
   c.decoder = dec;
   return c;
+}
+
+bool same_layout(const WanVaeConfig& a, const WanVaeConfig& b) {
+  return a.z_dim == b.z_dim && a.encoder == b.encoder && a.decoder == b.decoder;
+}
+
+int64_t residual_blocks_per_stage(const VaeStackSpec& encoder) {
+  const auto first_other =
+      std::find_if(encoder.layers.begin(), encoder.layers.end(),
+                   [](const VaeLayerSpec& l) { return l.kind != VaeLayerKind::residual; });
+  return std::distance(encoder.layers.begin(), first_other);
 }
 
 WanVaeConfig detect_wan_vae_config(const Shapes& shapes) {

@@ -20,6 +20,7 @@ struct VaeLayerSpec {
   int64_t in = 0;                            // input channels
   int64_t out = 0;                           // output channels
   ResampleMode mode = ResampleMode::down2d;  // resample only
+  bool operator==(const VaeLayerSpec&) const = default;
 };
 
 // Encoder3d or Decoder3d: conv1 (in -> first), layers, middle (res, attention, res), head.
@@ -29,6 +30,7 @@ struct VaeStackSpec {
   std::vector<VaeLayerSpec> layers;
   int64_t middle_channels = 0;  // channels at the middle block (encoder: after layers)
   int64_t out_channels = 0;     // encoder: 2 * z_dim (mu, log var); decoder: video channels
+  bool operator==(const VaeStackSpec&) const = default;
 };
 
 struct WanVaeConfig {
@@ -52,6 +54,12 @@ const std::vector<double>& wan21_latents_std();
 WanVaeConfig make_wan_vae_config(int64_t base_dim = 96, int64_t z_dim = 16,
                                  std::vector<int64_t> dim_mult = {1, 2, 4, 4}, int64_t num_res_blocks = 2,
                                  std::vector<bool> temporal_downsample = {false, true, true});
+
+// Same z_dim and the same layers in both stacks (the latent statistics are not compared).
+bool same_layout(const WanVaeConfig& a, const WanVaeConfig& b);
+
+// Residual blocks in the encoder's first stage: `num_res_blocks` of make_wan_vae_config.
+int64_t residual_blocks_per_stage(const VaeStackSpec& encoder);
 
 // Key -> shape (canonical names). Throws svg2::Error naming the key and the shapes involved
 // when the layout is not a Wan 2.1-style VAE.

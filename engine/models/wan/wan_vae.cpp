@@ -182,11 +182,15 @@ at::Tensor WanVaeImpl::encode(const at::Tensor& video) {
   return normalize(mu);
 }
 
-WanVae load_wan_vae(const io::Checkpoint& weights, c10::Device device, c10::ScalarType dtype,
-                    const std::vector<double>& latents_mean, const std::vector<double>& latents_std) {
+WanVaeConfig detect_wan_vae_config(const io::Checkpoint& weights) {
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto& key : weights.keys()) shapes.emplace(key, weights.info(key).shape);
-  WanVaeConfig config = detect_wan_vae_config(shapes);
+  return detect_wan_vae_config(shapes);
+}
+
+WanVae load_wan_vae(const io::Checkpoint& weights, c10::Device device, c10::ScalarType dtype,
+                    const std::vector<double>& latents_mean, const std::vector<double>& latents_std) {
+  WanVaeConfig config = detect_wan_vae_config(weights);
   config.latents_mean = latents_mean;
   config.latents_std = latents_std;
   log_info("{} from {} ({} on {})", config.describe(), weights.describe(), dtype_name(dtype), device.str());
