@@ -4,10 +4,13 @@
 // compared with the dense render of the same seed (PSNR), and position block top-k at SVG2's
 // measured density gives the baseline. With --ceiling the ground-truth clips and their VAE round
 // trip are scored too: the checker's result for a perfect DiT.
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <string>
 
 #include "core/atomic_file.h"
 #include "core/check.h"

@@ -224,6 +224,7 @@ TrainReport train_vae(const VaeTrainOptions& options) {
   StepPrefetcher<StepInput> inputs([&](int s) {
     Rng rng(mix_seed(o.seed, 0x5eed0000ull + static_cast<std::uint64_t>(s)));
     std::vector<p::Scene> scenes;
+    scenes.reserve(static_cast<std::size_t>(o.batch));
     for (int i = 0; i < o.batch; ++i)
       scenes.push_back(p::sample_scene(rng.next_u64(), scene_options, p::Split::Train));
     VaeBatch batch = make_vae_batch(scenes, batch_spec(o), rng);

@@ -32,9 +32,10 @@ DEADLINE_S="${DEADLINE_S:-440}"  # whole script, seconds
 VAE_S="${VAE_S:-75}"             # VAE training share (the DiT gets the rest)
 BANK_S="${BANK_S:-30}"
 # SVG2 defaults for this model (MODEL_CARD.md: the centroid estimate is peaky on this small model, so
-# top_p 0.97 with 64 / 768 clusters for 2,304 tokens and 6 dense steps; the 2026-11-29 sweeps moved KC
-# 256 -> 512 -> 768, the 2026-11-30 sweep top_p 0.95 -> 0.97 and dense steps 4 -> 6 for shape).
-ATTENTION_PATCH='{"attention": {"mode": "svg2", "query_clusters": 64, "key_clusters": 768, "top_p": 0.97,
+# top_p 0.97 with 128 / 768 clusters for 2,304 tokens and 6 dense steps; the 2026-11-29 sweeps moved KC
+# 256 -> 512 -> 768, the 2026-11-30 sweeps top_p 0.95 -> 0.97 and dense steps 4 -> 6 for shape, and QC
+# 64 -> 128 for fidelity to dense).
+ATTENTION_PATCH='{"attention": {"mode": "svg2", "query_clusters": 128, "key_clusters": 768, "top_p": 0.97,
   "min_kc_ratio": 0.1, "kmeans_iters_init": 10, "kmeans_iters_step": 2, "dense_steps": 6, "dense_layers": 1}}'
 RUN="${RUN:-/tmp/demo-run}"
 mkdir -p "$OUT/model" "$RUN"
