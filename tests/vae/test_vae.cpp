@@ -88,6 +88,28 @@ TEST(WanVaeConfig, DecoderOnlyWeightsAndBadShapes) {
             std::string::npos);
 }
 
+// What `train vae --decoder-only` reads from a run's weights to rebuild the layout it trains: the
+// detected layout equals the built one for every residual block count, and the count is recovered.
+TEST(WanVaeConfig, DetectedLayoutMatchesTheBuiltOneAndGivesItsResidualBlocks) {
+  for (int64_t blocks = 1; blocks <= 3; ++blocks) {
+    const WanVaeConfig built = make_wan_vae_config(8, 4, {1, 2, 4, 4}, blocks, {false, true, true});
+    WanVae vae(built, at::TensorOptions().device(at::kMeta));
+    WanVaeConfig found = detect_wan_vae_config(shapes_of(*vae));
+    EXPECT_TRUE(same_layout(found, built)) << blocks;
+    ASSERT_TRUE(found.encoder);
+    EXPECT_EQ(residual_blocks_per_stage(*found.encoder), blocks);
+    found.latents_mean.assign(4, 0.5);  // statistics are not part of the layout
+    EXPECT_TRUE(same_layout(found, built));
+  }
+  const WanVaeConfig narrow = make_wan_vae_config(8, 4, {1, 2, 4, 4}, 1, {false, true, true});
+  EXPECT_FALSE(same_layout(narrow, make_wan_vae_config(12, 4, {1, 2, 4, 4}, 1, {false, true, true})));
+  EXPECT_FALSE(same_layout(narrow, make_wan_vae_config(8, 4, {1, 2, 4, 4}, 2, {false, true, true})));
+  EXPECT_FALSE(same_layout(narrow, make_wan_vae_config(8, 4, {1, 2, 4, 4}, 1, {false, false, true})));
+  WanVaeConfig decoder_only = narrow;
+  decoder_only.encoder.reset();
+  EXPECT_FALSE(same_layout(narrow, decoder_only));
+}
+
 TEST(WanVae, DecodesOneLatentFrameAtATimeIntoTheSink) {
   c10::InferenceMode guard;
   WanVae vae = tiny_vae();

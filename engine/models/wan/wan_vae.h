@@ -84,12 +84,12 @@ TORCH_MODULE(WanVae);
 at::Tensor decode_tiled(WanVaeImpl& vae, const at::Tensor& x_after_conv2, const VaeTiling& tiling,
                         const VaeFrameSink& sink, VaeDecodeStats& stats);
 
-// Builds the VAE with the layout found in `weights` (a wan_vae checkpoint in any key format the
-// io rename tables know) and loads it. latents_mean / latents_std override the defaults
-// (Wan 2.1's for z_dim 16); their length must equal z_dim.
 // The layout of a Wan VAE checkpoint (detect_wan_vae_config over its key -> shape map).
 WanVaeConfig detect_wan_vae_config(const io::Checkpoint& weights);
 
+// Builds the VAE with the layout found in `weights` (a wan_vae checkpoint in any key format the
+// io rename tables know) and loads it. latents_mean / latents_std override the defaults
+// (Wan 2.1's for z_dim 16); their length must equal z_dim.
 WanVae load_wan_vae(const io::Checkpoint& weights, c10::Device device, c10::ScalarType dtype,
                     const std::vector<double>& latents_mean = {},
                     const std::vector<double>& latents_std = {});
