@@ -125,6 +125,15 @@ AttentionPanel::AttentionPanel(QWidget* parent) : QWidget(parent) {
   auto* dense_row = new QHBoxLayout;
   dense_row->addWidget(dense_steps_);
   dense_row->addWidget(dense_steps_note_, 1);
+  dense_final_steps_ = new QDoubleSpinBox(this);
+  dense_final_steps_->setObjectName("denseFinalSteps");
+  dense_final_steps_->setRange(0, 1000);
+  dense_final_steps_->setDecimals(2);
+  dense_final_steps_->setSingleStep(1);
+  dense_final_steps_->setToolTip(
+      "Dense finish: the last steps draw fine detail (thin points, sharp "
+      "corners) and can run with exact attention again. Counted like the "
+      "dense steps; 0 = none (the reference's schedule).");
   dense_layers_ = new QSpinBox(this);
   dense_layers_->setObjectName("denseLayers");
   dense_layers_->setRange(0, 1000);
@@ -138,6 +147,7 @@ AttentionPanel::AttentionPanel(QWidget* parent) : QWidget(parent) {
   policy_group_ = new QGroupBox("Policy", this);
   auto* policy_form = new QFormLayout(policy_group_);
   policy_form->addRow("Dense steps", dense_row);
+  policy_form->addRow("Dense final steps", dense_final_steps_);
   policy_form->addRow("Dense layers", dense_layers_);
   policy_form->addRow("Block size", block_size_);
 
@@ -174,7 +184,7 @@ AttentionPanel::AttentionPanel(QWidget* parent) : QWidget(parent) {
   connect(mode_, &QComboBox::currentIndexChanged, this, notify);
   connect(block_size_, &QComboBox::currentIndexChanged, this, notify);
   connect(fixed_density_on_, &QCheckBox::toggled, this, notify);
-  for (QDoubleSpinBox* box : {top_p_, fixed_density_, dense_steps_})
+  for (QDoubleSpinBox* box : {top_p_, fixed_density_, dense_steps_, dense_final_steps_})
     connect(box, &QDoubleSpinBox::valueChanged, this, notify);
   for (QSpinBox* box : {query_clusters_, key_clusters_, kmeans_init_, kmeans_step_, dense_layers_})
     connect(box, &QSpinBox::valueChanged, this, notify);
@@ -191,6 +201,7 @@ void AttentionPanel::set_config(const AttentionConfig& c) {
                                      QSignalBlocker(kmeans_init_),
                                      QSignalBlocker(kmeans_step_),
                                      QSignalBlocker(dense_steps_),
+                                     QSignalBlocker(dense_final_steps_),
                                      QSignalBlocker(dense_layers_),
                                      QSignalBlocker(block_size_)};
   mode_->setCurrentIndex(std::max(0, mode_->findData(static_cast<int>(c.mode))));
@@ -202,6 +213,7 @@ void AttentionPanel::set_config(const AttentionConfig& c) {
   kmeans_init_->setValue(c.kmeans_iters_init);
   kmeans_step_->setValue(c.kmeans_iters_step);
   dense_steps_->setValue(c.dense_steps);
+  dense_final_steps_->setValue(c.dense_final_steps);
   dense_layers_->setValue(c.dense_layers);
   block_size_->setCurrentIndex(std::max(0, block_size_->findData(c.block_size)));
   update_state();
@@ -219,6 +231,7 @@ AttentionConfig AttentionPanel::config() const {
   c.kmeans_iters_init = kmeans_init_->value();
   c.kmeans_iters_step = kmeans_step_->value();
   c.dense_steps = dense_steps_->value();
+  c.dense_final_steps = dense_final_steps_->value();
   c.dense_layers = dense_layers_->value();
   c.block_size = block_size_->currentData().toInt();
   return c;
@@ -249,9 +262,10 @@ void AttentionPanel::update_state() {
   top_p_->setEnabled(!c.fixed_density);
   fixed_density_->setEnabled(c.fixed_density.has_value());
 
+  int dense_steps = 0;  // leading and final dense steps of a schedule of steps_
+  for (int step = 0; step < steps_; ++step) dense_steps += step_runs_dense(c, step, steps_);
   if (steps_ > 0 && sparse) {
-    const int dense = dense_step_count(c, steps_);
-    dense_steps_note_->setText(QString("→ %1 of %2 steps dense").arg(dense).arg(steps_));
+    dense_steps_note_->setText(QString("→ %1 of %2 steps dense").arg(dense_steps).arg(steps_));
   } else {
     dense_steps_note_->clear();
   }
@@ -260,7 +274,7 @@ void AttentionPanel::update_state() {
   if (const QString error = problem(); !error.isEmpty()) {
     text = error;
     color = "#ff6b6b";
-  } else if (sparse && steps_ > 0 && dense_step_count(c, steps_) >= steps_) {
+  } else if (sparse && steps_ > 0 && dense_steps >= steps_) {
     text = "Every step runs dense with these settings: this render will not be sparse.";
   } else if (sparse && layers_ > 0 && c.dense_layers >= layers_) {
     text =

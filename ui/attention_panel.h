@@ -52,6 +52,7 @@ class AttentionPanel : public QWidget {
   QGroupBox* policy_group_;
   QDoubleSpinBox* dense_steps_;
   QLabel* dense_steps_note_;
+  QDoubleSpinBox* dense_final_steps_;
   QSpinBox* dense_layers_;
   QComboBox* block_size_;
   QLabel* message_;

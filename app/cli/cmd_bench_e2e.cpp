@@ -13,7 +13,7 @@ namespace {
 struct BenchE2ECommand {
   BenchE2EOptions options;
   std::string size, attention = "svg2", kmeans_init;
-  double density = 0, top_p = 0, dense_steps = 0;
+  double density = 0, top_p = 0, dense_steps = 0, dense_final_steps = 0;
   int qc = 0, kc = 0, dense_layers = 0, kmeans_iters_init = 0, kmeans_iters_step = 0;
 };
 
@@ -36,6 +36,8 @@ void add_bench_e2e_command(CLI::App& bench, CliContext& ctx) {
   auto* kc = cmd->add_option("--kc", s->kc, "SVG2 key clusters");
   auto* dense_steps = cmd->add_option("--dense-steps", s->dense_steps,
                                       "Dense leading steps: a count or a fraction (default 0.2)");
+  auto* dense_final_steps = cmd->add_option("--dense-final-steps", s->dense_final_steps,
+                                            "Dense final steps: a count or a fraction (default 0)");
   auto* dense_layers = cmd->add_option("--dense-layers", s->dense_layers, "Dense leading layers (default 1)");
   auto* iters_init = cmd->add_option("--kmeans-iters-init", s->kmeans_iters_init, "k-means iterations, cold");
   auto* iters_step = cmd->add_option("--kmeans-iters-step", s->kmeans_iters_step, "k-means iterations, warm");
@@ -46,8 +48,9 @@ void add_bench_e2e_command(CLI::App& bench, CliContext& ctx) {
   cmd->add_option("--dense-repeats", o.dense_repeats, "Timed dense steps")->capture_default_str();
   cmd->add_option("--sparse-repeats", o.sparse_repeats, "Timed warm sparse steps")->capture_default_str();
   auto* density = cmd->get_option("--density");
-  cmd->callback([&ctx, s, density, top_p, qc, kc, dense_steps, dense_layers, iters_init, iters_step] {
-    ctx.action = [&ctx, s, density, top_p, qc, kc, dense_steps, dense_layers, iters_init,
+  cmd->callback([&ctx, s, density, top_p, qc, kc, dense_steps, dense_final_steps, dense_layers, iters_init,
+                 iters_step] {
+    ctx.action = [&ctx, s, density, top_p, qc, kc, dense_steps, dense_final_steps, dense_layers, iters_init,
                   iters_step]() -> int {
       auto& o = s->options;
       if (!s->size.empty()) {
@@ -66,6 +69,7 @@ void add_bench_e2e_command(CLI::App& bench, CliContext& ctx) {
       if (qc->count()) o.attention.query_clusters = s->qc;
       if (kc->count()) o.attention.key_clusters = s->kc;
       if (dense_steps->count()) o.attention.dense_steps = s->dense_steps;
+      if (dense_final_steps->count()) o.attention.dense_final_steps = s->dense_final_steps;
       if (dense_layers->count()) o.attention.dense_layers = s->dense_layers;
       if (iters_init->count()) o.attention.kmeans_iters_init = s->kmeans_iters_init;
       if (iters_step->count()) o.attention.kmeans_iters_step = s->kmeans_iters_step;

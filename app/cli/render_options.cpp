@@ -47,6 +47,8 @@ void add_render_options(CLI::App& cmd, RenderOptions& o) {
                  "SVG2: k-means iterations of later steps (warm start)");
   cmd.add_option("--dense-steps", o.dense_steps,
                  "Leading dense steps: a count, or a fraction < 1 of the steps");
+  cmd.add_option("--dense-final-steps", o.dense_final_steps,
+                 "Final dense steps (after the sparse ones): a count, or a fraction < 1 of the steps");
   cmd.add_option("--dense-layers", o.dense_layers, "Leading layers that always run dense");
   cmd.add_option("--fixed-density", o.fixed_density,
                  "SVG2: select key clusters until this density, (0, 1] (overrides --top-p)");
@@ -152,6 +154,7 @@ RenderParams build_render_params(const RenderOptions& o) {
   if (o.given("--kmeans-iters-init")) a.kmeans_iters_init = o.kmeans_iters_init;
   if (o.given("--kmeans-iters-step")) a.kmeans_iters_step = o.kmeans_iters_step;
   if (o.given("--dense-steps")) a.dense_steps = o.dense_steps;
+  if (o.given("--dense-final-steps")) a.dense_final_steps = o.dense_final_steps;
   if (o.given("--dense-layers")) a.dense_layers = o.dense_layers;
   if (o.given("--fixed-density")) a.fixed_density = o.fixed_density;
   if (o.given("--kmeans-during-dense")) a.kmeans_during_dense = true;

@@ -19,7 +19,8 @@ struct RenderOptions {
   int frames = 0, steps = 0, qc = 0, kc = 0, kmeans_iters_init = 0, kmeans_iters_step = 0, dense_layers = 0;
   int preview_every = 0;
   long long seed = 0;
-  double guidance = 0, shift = 0, top_p = 0, min_kc = 0, max_kc = 0, dense_steps = 0, fixed_density = 0;
+  double guidance = 0, shift = 0, top_p = 0, min_kc = 0, max_kc = 0, dense_steps = 0, dense_final_steps = 0,
+         fixed_density = 0;
   bool offload = false, tiled_vae = false, kmeans_during_dense = false, no_offload = false;
   double memory_limit_gib = 0;
 

@@ -8,7 +8,7 @@ namespace svg2::attention {
 
 bool policy_runs_dense(const AttentionConfig& config, const AttentionContext& ctx) {
   return config.mode == AttentionMode::Dense || ctx.layer < config.dense_layers ||
-         ctx.step < dense_step_count(config, ctx.num_steps);
+         step_runs_dense(config, ctx.step, ctx.num_steps);
 }
 
 PolicyBackend::PolicyBackend(AttentionConfig config, std::unique_ptr<AttentionBackend> sparse)
@@ -19,8 +19,10 @@ PolicyBackend::PolicyBackend(AttentionConfig config, std::unique_ptr<AttentionBa
 at::Tensor PolicyBackend::forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                   const AttentionContext& ctx) {
   if (sparse_ && !policy_runs_dense(config_, ctx)) return sparse_->forward(q, k, v, ctx);
-  // Leading dense layers never go sparse, so only dense steps of later layers warm the cache.
-  if (sparse_ && config_.kmeans_during_dense && ctx.layer >= config_.dense_layers)
+  // Leading dense layers never go sparse, so only dense steps of later layers warm the cache; the
+  // final dense steps come after the last sparse one, so warming there is wasted.
+  if (sparse_ && config_.kmeans_during_dense && ctx.layer >= config_.dense_layers &&
+      ctx.step < dense_step_count(config_, ctx.num_steps))
     sparse_->warm_up(q, k, ctx);
   return forward_dense(q, k, v, ctx);
 }

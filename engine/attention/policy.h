@@ -1,7 +1,7 @@
 #pragma once
 // The SVG2 policy around any sparse backend: the first N denoising steps (a count, or a fraction
-// of the steps) and the first L layers run dense; during those dense calls the sparse backend can
-// optionally warm its centroid cache (AttentionConfig::kmeans_during_dense).
+// of the steps), optionally the last M steps, and the first L layers run dense; during those dense calls the
+// sparse backend can optionally warm its centroid cache (AttentionConfig::kmeans_during_dense).
 #include <memory>
 
 #include "attention/backend.h"
@@ -9,8 +9,8 @@
 
 namespace svg2::attention {
 
-// True when this call runs dense: mode dense, step < dense_step_count(config, num_steps), or
-// layer < dense_layers.
+// True when this call runs dense: mode dense, a dense step (step_runs_dense: the leading ones and
+// the final ones), or layer < dense_layers.
 bool policy_runs_dense(const AttentionConfig& config, const AttentionContext& ctx);
 
 class PolicyBackend final : public AttentionBackend {

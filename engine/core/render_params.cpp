@@ -9,7 +9,9 @@
 
 namespace svg2 {
 
-std::string to_string(SamplerKind kind) { return kind == SamplerKind::UniPC ? "unipc" : "euler"; }
+std::string to_string(SamplerKind kind) {
+  return kind == SamplerKind::UniPC ? "unipc" : "euler";
+}
 
 SamplerKind sampler_from_string(const std::string& name) {
   if (name == "unipc") return SamplerKind::UniPC;
@@ -33,6 +35,7 @@ nlohmann::json attention_to_json(const AttentionConfig& a) {
       {"kmeans_during_dense", a.kmeans_during_dense},
       {"fixed_density", a.fixed_density ? nlohmann::json(*a.fixed_density) : nlohmann::json(nullptr)},
       {"dense_steps", a.dense_steps},
+      {"dense_final_steps", a.dense_final_steps},
       {"dense_layers", a.dense_layers},
       {"block_size", a.block_size},
       {"seed", a.seed},
@@ -62,13 +65,15 @@ AttentionConfig attention_from_json(const nlohmann::json& j) {
   read(j, "kmeans_iters_step", a.kmeans_iters_step);
   if (j.contains("kmeans_init")) {
     const auto init = j.at("kmeans_init").get<std::string>();
-    SVG2_CHECK(init == "random" || init == "kmeans++", "render params: kmeans_init must be 'random' or 'kmeans++', got '{}'", init);
+    SVG2_CHECK(init == "random" || init == "kmeans++",
+               "render params: kmeans_init must be 'random' or 'kmeans++', got '{}'", init);
     a.kmeans_init = init == "random" ? KMeansInit::Random : KMeansInit::KMeansPlusPlus;
   }
   read(j, "kmeans_during_dense", a.kmeans_during_dense);
   if (j.contains("fixed_density") && !j.at("fixed_density").is_null())
     a.fixed_density = j.at("fixed_density").get<double>();
   read(j, "dense_steps", a.dense_steps);
+  read(j, "dense_final_steps", a.dense_final_steps);
   read(j, "dense_layers", a.dense_layers);
   read(j, "block_size", a.block_size);
   read(j, "seed", a.seed);

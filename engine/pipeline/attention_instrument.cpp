@@ -13,7 +13,7 @@ InstrumentedBackend::InstrumentedBackend(std::shared_ptr<attention::AttentionBac
     : inner_(std::move(inner)), config_(std::move(config)) {}
 
 bool InstrumentedBackend::runs_dense(int step, int num_steps, int layer) const {
-  return config_.mode == AttentionMode::Dense || step < dense_step_count(config_, num_steps) ||
+  return config_.mode == AttentionMode::Dense || step_runs_dense(config_, step, num_steps) ||
          layer < config_.dense_layers;
 }
 

@@ -209,7 +209,6 @@ RenderResult T2VPipeline::Impl::run(const RenderParams& requested, const JobCont
   reset_peak_device_memory(device);
   const auto denoise_start = Clock::now();
   const int steps = sampler->num_steps();
-  const int dense_steps = dense_step_count(p.attention, steps);
   double measured_dense_attention_ms = 0, measured_sparse_attention_ms = 0;  // whole calls, when timing
   for (int i = 0; i < steps; ++i) {
     ctx.poll();
@@ -238,7 +237,7 @@ RenderResult T2VPipeline::Impl::run(const RenderParams& requested, const JobCont
     timings.step_ms.push_back(step_ms);
     timings.dit_step_ms.push_back(dit_ms);
     timings.dit_ms += dit_ms;
-    const bool sparse_step = p.attention.mode != AttentionMode::Dense && i >= dense_steps;
+    const bool sparse_step = !step_runs_dense(p.attention, i, steps);
     timings.step_sparse.push_back(sparse_step);
     (sparse_step ? timings.sparse_steps_ms : timings.dense_steps_ms) += step_ms;
 
@@ -282,9 +281,8 @@ RenderResult T2VPipeline::Impl::run(const RenderParams& requested, const JobCont
   synchronize(device);
   timings.vae_decode_ms = ms_since(stage_start);
   timings.decode_peak_memory_bytes = peak_device_memory(device);
-  timings.peak_memory_bytes =
-      std::max({timings.load_peak_memory_bytes, timings.text_peak_memory_bytes, timings.denoise_peak_memory_bytes,
-                timings.decode_peak_memory_bytes});
+  timings.peak_memory_bytes = std::max({timings.load_peak_memory_bytes, timings.text_peak_memory_bytes,
+                                        timings.denoise_peak_memory_bytes, timings.decode_peak_memory_bytes});
 
   // --- statistics ----------------------------------------------------------------------------
   telemetry.finish(timings, result.density);

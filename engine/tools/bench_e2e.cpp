@@ -135,6 +135,8 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
   r.frames = params.frames;
   r.steps = params.steps;
   r.dense_steps = dense_step_count(params.attention, params.steps);
+  r.dense_final_steps =
+      std::min(dense_final_step_count(params.attention, params.steps), params.steps - r.dense_steps);
   r.dense_layers = params.attention.dense_layers;
 
   log_info("bench e2e: building {} with random weights on {} ({})", o.arch, r.device_name, r.dtype);
@@ -209,7 +211,10 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
       params.attention);
   sparse->reset();
   m.dit->set_attention_backend(sparse);
+  // The timed sparse steps lie between the leading and the final dense steps (at least one step
+  // is timed even when the schedule has no sparse step).
   const int first_sparse = std::min(r.dense_steps, params.steps - 1);
+  const int last_sparse = std::max(first_sparse, params.steps - 1 - r.dense_final_steps);
   attention::TelemetryRecorder density_recorder([] {
     TelemetryOptions t;
     t.enabled = true;
@@ -221,11 +226,10 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
   pipeline::reset_peak_device_memory(device);
   r.first_sparse_step_ms = runner.run(first_sparse, nullptr);
   for (int i = 0; i < o.sparse_repeats; ++i)
-    r.sparse_steps_measured_ms.push_back(
-        runner.run(std::min(first_sparse + 1 + i, params.steps - 1), nullptr));
+    r.sparse_steps_measured_ms.push_back(runner.run(std::min(first_sparse + 1 + i, last_sparse), nullptr));
   r.sparse_peak_bytes = pipeline::peak_device_memory(device);
   r.sparse_step_ms = mean(r.sparse_steps_measured_ms);
-  runner.run(std::min(first_sparse + 1, params.steps - 1), &density_recorder);
+  runner.run(std::min(first_sparse + 1, last_sparse), &density_recorder);
   const StageSplit untimed = split_of(density_recorder.drain());
   r.density = untimed.sparse_calls > 0 ? untimed.density_sum / untimed.sparse_calls : 1.0;
 
@@ -234,7 +238,7 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
   if (o.breakdown) {
     attention::TelemetryRecorder recorder(timed);
     sparse->set_timing(true);
-    sparse_timed_step_ms = runner.run(std::min(first_sparse + 1, params.steps - 1), &recorder);
+    sparse_timed_step_ms = runner.run(std::min(first_sparse + 1, last_sparse), &recorder);
     const auto times = sparse->take_times();
     sparse->set_timing(false);
     split = split_of(recorder.drain());
@@ -254,10 +258,11 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
   r.vae_peak_bytes = pipeline::peak_device_memory(device);
 
   // --- reference-schedule totals ------------------------------------------------------------------
-  const int sparse_steps = params.steps - r.dense_steps;
+  const int sparse_steps = params.steps - r.dense_steps - r.dense_final_steps;
+  const int all_dense_steps = r.dense_steps + r.dense_final_steps;
   r.dense_total_ms = r.text_ms + params.steps * r.dense_step_ms + r.vae_ms;
   r.sparse_total_ms =
-      r.text_ms + r.dense_steps * r.dense_step_ms +
+      r.text_ms + all_dense_steps * r.dense_step_ms +
       (sparse_steps > 0 ? r.first_sparse_step_ms + (sparse_steps - 1) * r.sparse_step_ms : 0) + r.vae_ms;
   r.speedup = r.sparse_total_ms > 0 ? r.dense_total_ms / r.sparse_total_ms : 1;
 
@@ -269,6 +274,7 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
   };
   add_phase("text encoder (T5)", r.text_ms);
   add_phase("dense warm-up steps", r.dense_steps * r.dense_step_ms);
+  if (r.dense_final_steps > 0) add_phase("dense final steps", r.dense_final_steps * r.dense_step_ms);
   if (sparse_steps > 0) {
     const double sparse_ms = r.first_sparse_step_ms + (sparse_steps - 1) * r.sparse_step_ms;
     if (o.breakdown && sparse_timed_step_ms > 0) {
@@ -306,7 +312,10 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
       {"steps", r.steps},
       {"cfg", cfg},
       {"schedule",
-       {{"dense_steps", r.dense_steps}, {"dense_layers", r.dense_layers}, {"sparse_steps", sparse_steps}}},
+       {{"dense_steps", r.dense_steps},
+        {"dense_final_steps", r.dense_final_steps},
+        {"dense_layers", r.dense_layers},
+        {"sparse_steps", sparse_steps}}},
       {"attention", json::parse(to_json(params)).at("attention")},
       {"totals_from_per_step_times", true},
       {"measured",
@@ -335,12 +344,14 @@ BenchE2EResult run_bench_e2e(const BenchE2EOptions& o) {
       "svg2 bench e2e: Wan {} (random weights) {}x{}x{} ({} tokens), {} steps, CFG {}, on {} ({}, {})\n",
       r.arch, r.width, r.height, r.frames, r.tokens, r.steps, cfg ? "on" : "off", r.device_name, r.device,
       r.dtype);
-  t += fmt::format("attention: {}{}; {} dense steps, first {} layer(s) dense; measured density {:.1f}%\n",
+  t += fmt::format("attention: {}{}; {} dense steps{}, first {} layer(s) dense; measured density {:.1f}%\n",
                    to_string(params.attention.mode),
                    params.attention.fixed_density
                        ? fmt::format(" at fixed density {:.1f}%", *params.attention.fixed_density * 100)
                        : fmt::format(" top_p {}", params.attention.top_p),
-                   r.dense_steps, r.dense_layers, r.density * 100);
+                   r.dense_steps,
+                   r.dense_final_steps > 0 ? fmt::format(" + {} final", r.dense_final_steps) : std::string(),
+                   r.dense_layers, r.density * 100);
   t += fmt::format(
       "measured: T5 {:.0f} ms | dense step {:.1f} ms | first sparse step {:.1f} ms (cold k-means) | warm "
       "sparse step {:.1f} ms | VAE {:.0f} ms\n",

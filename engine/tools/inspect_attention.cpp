@@ -187,6 +187,7 @@ std::string inspect_attention(const InspectAttentionOptions& o) {
   }
   AttentionConfig base = o.config;
   base.dense_steps = 0;
+  base.dense_final_steps = 0;
   base.dense_layers = 0;
   validate(base);
 

@@ -30,6 +30,30 @@ TEST(Policy, DenseStepsAndLayers) {
   EXPECT_TRUE(policy_runs_dense(c, context(3, 9)));
 }
 
+// dense_final_steps: the last steps of the schedule run dense again, counted like dense_steps.
+TEST(Policy, DenseFinalSteps) {
+  AttentionConfig c = small_svg2_config();
+  c.dense_steps = 2;
+  c.dense_final_steps = 3;  // of 10 steps: 7, 8 and 9
+  EXPECT_TRUE(policy_runs_dense(c, context(1, 1)));
+  for (int step = 2; step < 7; ++step) EXPECT_FALSE(policy_runs_dense(c, context(1, step))) << step;
+  for (int step = 7; step < 10; ++step) EXPECT_TRUE(policy_runs_dense(c, context(1, step))) << step;
+  c.dense_final_steps = 0.2;  // a fraction: floor(0.2 * 10) = the last 2
+  EXPECT_FALSE(policy_runs_dense(c, context(1, 7)));
+  EXPECT_TRUE(policy_runs_dense(c, context(1, 8)));
+  c.dense_final_steps = 0;  // none: the reference's schedule
+  EXPECT_FALSE(policy_runs_dense(c, context(1, 9)));
+
+  // A final dense step is exactly dense, and k-means does not warm there (no sparse step follows).
+  c.dense_final_steps = 1;
+  c.kmeans_during_dense = true;
+  PolicyBackend policy(c, std::make_unique<Svg2Backend>(c));
+  const auto* svg2 = static_cast<Svg2Backend*>(policy.sparse());
+  const at::Tensor q = randn({1, 2, 64, 8}, 7);
+  EXPECT_TRUE(at::equal(policy.forward(q, q, q, context(1, 9)), at::scaled_dot_product_attention(q, q, q)));
+  EXPECT_FALSE(svg2->cached_centroids(1, 1, 0).has_value());
+}
+
 TEST(Policy, DenseCallsAreExactlyDenseAndSparseCallsAreNot) {
   AttentionConfig c = small_svg2_config();
   c.dense_steps = 2;

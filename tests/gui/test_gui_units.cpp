@@ -177,6 +177,7 @@ class GuiUnits : public QObject {
     c.key_clusters = 500;
     c.fixed_density = 0.3;
     c.dense_steps = 0.25;
+    c.dense_final_steps = 1;
     c.dense_layers = 2;
     c.kmeans_iters_init = 20;
     c.min_kc_ratio = 0.05;  // not shown, kept
@@ -188,13 +189,22 @@ class GuiUnits : public QObject {
     QVERIFY(back.fixed_density.has_value());
     QCOMPARE(*back.fixed_density, 0.3);
     QCOMPARE(back.dense_steps, 0.25);
+    QCOMPARE(back.dense_final_steps, 1.0);
     QCOMPARE(back.dense_layers, 2);
     QCOMPARE(back.kmeans_iters_init, 20);
     QCOMPARE(back.min_kc_ratio, 0.05);
     QVERIFY(panel.problem().isEmpty());
 
     panel.set_render_shape(8, 30, 32760);
+    // 2 leading steps (a quarter of 8) and the final one
+    QCOMPARE(panel.findChild<QLabel*>("denseStepsNote")->text(), QString("→ 3 of 8 steps dense"));
+    c.dense_final_steps = 0;
+    panel.set_config(c);
     QCOMPARE(panel.findChild<QLabel*>("denseStepsNote")->text(), QString("→ 2 of 8 steps dense"));
+    c.dense_final_steps = 6;  // with the 2 leading ones: every step
+    panel.set_config(c);
+    QVERIFY(panel.findChild<QLabel*>("attentionMessage")->text().contains("will not be sparse"));
+    c.dense_final_steps = 0;
     c.dense_steps = 8;
     panel.set_config(c);
     auto* message = panel.findChild<QLabel*>("attentionMessage");

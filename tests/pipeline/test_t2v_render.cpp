@@ -86,6 +86,17 @@ TEST(T2VRender, SparseAttentionRunsAndReportsDensity) {
   ASSERT_EQ(r.timings.step_sparse.size(), 3u);
   EXPECT_FALSE(r.timings.step_sparse[0]);  // dense warm-up step
   EXPECT_TRUE(r.timings.step_sparse[1]);
+  EXPECT_TRUE(r.timings.step_sparse[2]);
+
+  // A final dense step: the last step runs dense again, every one of its calls.
+  p.attention.dense_final_steps = 1;
+  const auto finished = engine().render(p);
+  ASSERT_EQ(finished.timings.step_sparse.size(), 3u);
+  EXPECT_FALSE(finished.timings.step_sparse[0]);
+  EXPECT_TRUE(finished.timings.step_sparse[1]);
+  EXPECT_FALSE(finished.timings.step_sparse[2]);
+  EXPECT_GT(finished.density.dense_calls, r.density.dense_calls);
+  EXPECT_LT(finished.density.sparse_calls, r.density.sparse_calls);
   const auto dense = engine().render(tiny_params());
   EXPECT_EQ(dense.density.sparse_calls, 0);
   EXPECT_DOUBLE_EQ(dense.density.overall_density, 1.0);

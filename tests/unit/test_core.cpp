@@ -36,6 +36,35 @@ TEST(AttentionConfig, DenseStepsCountOrFraction) {
   EXPECT_EQ(svg2::dense_step_count(c, 20), 20);
 }
 
+TEST(AttentionConfig, DenseFinalStepsCountFromTheEnd) {
+  svg2::AttentionConfig c;
+  c.mode = svg2::AttentionMode::Svg2;
+  c.dense_steps = 6;
+  EXPECT_EQ(svg2::dense_final_step_count(c, 20), 0);  // the default: none
+  EXPECT_FALSE(svg2::step_runs_dense(c, 19, 20));
+  c.dense_final_steps = 2;
+  EXPECT_EQ(svg2::dense_final_step_count(c, 20), 2);
+  EXPECT_TRUE(svg2::step_runs_dense(c, 5, 20));
+  EXPECT_FALSE(svg2::step_runs_dense(c, 6, 20));
+  EXPECT_FALSE(svg2::step_runs_dense(c, 17, 20));
+  EXPECT_TRUE(svg2::step_runs_dense(c, 18, 20));
+  EXPECT_TRUE(svg2::step_runs_dense(c, 19, 20));
+  c.dense_final_steps = 0.25;  // a fraction: the last 5 of 20
+  EXPECT_EQ(svg2::dense_final_step_count(c, 20), 5);
+  c.dense_final_steps = 100;  // more than the schedule: every step
+  EXPECT_EQ(svg2::dense_final_step_count(c, 20), 20);
+  c.mode = svg2::AttentionMode::Dense;
+  EXPECT_TRUE(svg2::step_runs_dense(c, 10, 20));
+  c.mode = svg2::AttentionMode::Svg2;
+  c.dense_final_steps = -1;
+  EXPECT_THROW(svg2::validate(c), svg2::Error);
+  try {
+    svg2::validate(c);
+  } catch (const svg2::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("dense_final_steps"), std::string::npos) << e.what();
+  }
+}
+
 TEST(AttentionConfig, InvalidSettingsNameTheParameter) {
   auto expect_error = [](svg2::AttentionConfig c, const std::string& needle) {
     try {
@@ -74,7 +103,9 @@ TEST(RenderParams, JsonRoundTrip) {
   p.attention.mode = svg2::AttentionMode::BlockTopK;
   p.attention.fixed_density = 0.295;
   p.attention.kmeans_init = svg2::KMeansInit::KMeansPlusPlus;
+  p.attention.dense_final_steps = 2;
   const auto back = svg2::render_params_from_json(svg2::to_json(p));
+  EXPECT_EQ(back.attention.dense_final_steps, 2);
   EXPECT_EQ(back.prompt, p.prompt);
   EXPECT_EQ(back.width, 832);
   EXPECT_EQ(back.frames, 81);
@@ -103,7 +134,8 @@ TEST(AtomicFile, WritesAndReplaces) {
   std::stringstream ss;
   ss << in.rdbuf();
   EXPECT_EQ(ss.str(), "second");
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1) << "temp file left behind";
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1)
+      << "temp file left behind";
   fs::remove_all(dir);
 }
 
@@ -113,10 +145,11 @@ TEST(AtomicFile, FailureKeepsTheOldFileAndLeavesNoTemp) {
   fs::create_directories(dir);
   const fs::path target = dir / "keep.txt";
   svg2::write_file_atomic(target, "precious");
-  EXPECT_THROW(svg2::write_via_temp(target, [](const fs::path& tmp) {
-                 std::ofstream(tmp) << "partial";
-                 throw svg2::Error("disk full");
-               }),
+  EXPECT_THROW(svg2::write_via_temp(target,
+                                    [](const fs::path& tmp) {
+                                      std::ofstream(tmp) << "partial";
+                                      throw svg2::Error("disk full");
+                                    }),
                svg2::Error);
   std::ifstream in(target);
   std::stringstream ss;

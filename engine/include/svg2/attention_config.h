@@ -20,9 +20,9 @@ struct AttentionConfig {
   AttentionMode mode = AttentionMode::Svg2;
 
   // --- SVG2 clustering ---
-  int query_clusters = 300;  // QC
-  int key_clusters = 1000;   // KC
-  double top_p = 0.9;        // cumulative mass to reach per query cluster, in (0, 1]
+  int query_clusters = 300;    // QC
+  int key_clusters = 1000;     // KC
+  double top_p = 0.9;          // cumulative mass to reach per query cluster, in (0, 1]
   double min_kc_ratio = 0.10;  // never fewer than this fraction of key clusters per row
   double max_kc_ratio = 1.0;   // never more than this fraction (1 = no cap)
   int kmeans_iters_init = 50;  // first sparse call of a job (cold start)
@@ -37,6 +37,9 @@ struct AttentionConfig {
   // Dense for the first N steps: a count when dense_steps >= 1, a fraction of the steps
   // when 0 < dense_steps < 1 (floor(fraction * steps), like the reference).
   double dense_steps = 0.2;
+  // Dense again for the last N steps, counted the same way (0 = none, the reference's schedule).
+  // The low-noise steps draw fine detail (a star's points), which a sparse step can lose.
+  double dense_final_steps = 0;
   int dense_layers = 1;  // the first L layers are always dense
 
   // --- baselines ---
@@ -48,6 +51,13 @@ struct AttentionConfig {
 
 // Number of leading denoising steps that run dense for a schedule of `steps`.
 int dense_step_count(const AttentionConfig& config, int steps);
+
+// Number of trailing denoising steps that run dense (dense_final_steps) for `steps`.
+int dense_final_step_count(const AttentionConfig& config, int steps);
+
+// True when denoising step `step` of `steps` runs dense in every layer: mode dense, or one of the
+// leading or the final dense steps. (Leading dense layers run dense in every step besides.)
+bool step_runs_dense(const AttentionConfig& config, int step, int steps);
 
 // Throws svg2::Error naming the offending parameter and its allowed range.
 void validate(const AttentionConfig& config);

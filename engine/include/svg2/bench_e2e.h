@@ -40,6 +40,7 @@ struct BenchE2EResult {
   std::string arch, device, device_name, dtype;
   int width = 0, height = 0, frames = 0, steps = 0, tokens = 0;
   int dense_steps = 0, dense_layers = 0;  // of the reference schedule
+  int dense_final_steps = 0;              // dense steps after the sparse ones
   double text_ms = 0;
   double dense_step_ms = 0;         // mean of the timed dense steps (DiT + sampler, CFG batch)
   double first_sparse_step_ms = 0;  // cold k-means
