@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "attention/policy.h"
 #include "core/log.h"
 #include "io/safetensors_writer.h"
 #include "pipeline/device_memory.h"
@@ -11,11 +12,6 @@ namespace svg2::pipeline {
 InstrumentedBackend::InstrumentedBackend(std::shared_ptr<attention::AttentionBackend> inner,
                                          AttentionConfig config)
     : inner_(std::move(inner)), config_(std::move(config)) {}
-
-bool InstrumentedBackend::runs_dense(int step, int num_steps, int layer) const {
-  return config_.mode == AttentionMode::Dense || step_runs_dense(config_, step, num_steps) ||
-         layer < config_.dense_layers;
-}
 
 at::Tensor InstrumentedBackend::forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                         const attention::AttentionContext& ctx) {
@@ -42,7 +38,7 @@ at::Tensor InstrumentedBackend::forward(const at::Tensor& q, const at::Tensor& k
   synchronize(q.device());
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  if (runs_dense(ctx.step, ctx.num_steps, ctx.layer)) {
+  if (attention::policy_runs_dense(config_, ctx)) {
     times_.dense_ms += ms;
     ++times_.dense_calls;
   } else {

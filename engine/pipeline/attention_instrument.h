@@ -39,10 +39,6 @@ class InstrumentedBackend final : public attention::AttentionBackend {
   // Accumulated since the last take_times().
   AttentionTimes take_times();
 
-  // Whether the policy runs (step, layer) dense: attention mode dense, a dense warm-up step or a
-  // dense leading layer.
-  bool runs_dense(int step, int num_steps, int layer) const;
-
  private:
   std::shared_ptr<attention::AttentionBackend> inner_;
   AttentionConfig config_;

@@ -36,6 +36,12 @@ struct Tally {
     motion += r.motion_ok;
     ++n;
   }
+  // All prompts: the one-object and the two-object tallies together.
+  static Tally both(const std::array<Tally, 2>& by_objects) {
+    const Tally& a = by_objects[0];
+    const Tally& b = by_objects[1];
+    return {a.color + b.color, a.shape + b.shape, a.motion + b.motion, a.n + b.n};
+  }
   CheckerShares shares() const {
     if (n == 0) return {};
     return {static_cast<double>(color) / n, static_cast<double>(shape) / n, static_cast<double>(motion) / n};
@@ -77,10 +83,8 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
   std::optional<train::VaeRoundTrip> round_trip;
   if (o.ceiling) round_trip.emplace(dir, o.device);
   const p::ClipSize clip_size{info.default_frames, info.default_width, info.default_height};
-  Tally truth_tally, vae_tally;
   double vae_psnr_sum = 0;
 
-  Tally dense_tally, sparse_tally;
   std::array<Tally, 2> dense_by, sparse_by, truth_by, vae_by;  // one object, two objects
   double psnr_sum = 0, density_sum = 0, block_psnr_sum = 0, block_density_sum = 0;
   int psnr_n = 0;
@@ -91,7 +95,6 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
     const std::size_t two = scene.objects.size() > 1 ? 1 : 0;
     const RenderResult d = render(scene.prompt, seed, dense);
     const p::CheckResult dc = p::check_clip(d.video, scene.prompt);
-    dense_tally.add(dc);
     dense_by[two].add(dc);
     nlohmann::json row = {{"prompt", scene.prompt},
                           {"seed", seed},
@@ -101,7 +104,6 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
     if (o.sparse) {
       const RenderResult s = render(scene.prompt, seed, svg2);
       const p::CheckResult sc = p::check_clip(s.video, scene.prompt);
-      sparse_tally.add(sc);
       sparse_by[two].add(sc);
       row["svg2"] = sc.summary;
       row["svg2_pass"] = sc.passed();
@@ -128,8 +130,6 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
       const p::CheckResult tc = p::check_clip(clips.truth, scene.prompt);
       const p::CheckResult vc = p::check_clip(clips.round_trip, scene.prompt);
       const double vae_psnr = compare_videos(clips.truth, clips.round_trip).mean_psnr;
-      truth_tally.add(tc);
-      vae_tally.add(vc);
       truth_by[two].add(tc);
       vae_by[two].add(vc);
       vae_psnr_sum += std::min(vae_psnr, 100.0);
@@ -145,17 +145,18 @@ EvalReport evaluate_demo_model(const EvalOptions& o) {
 
   EvalReport r;
   r.prompts = o.prompts;
-  r.dense = dense_tally.shares();
-  r.sparse = sparse_tally.shares();
+  r.dense = Tally::both(dense_by).shares();
+  r.sparse = Tally::both(sparse_by).shares();
   if (psnr_n > 0) {
     r.svg2_psnr = psnr_sum / psnr_n;
     r.svg2_density = density_sum / psnr_n;
     r.blocktopk_psnr = block_psnr_sum / psnr_n;
     r.blocktopk_density = block_density_sum / psnr_n;
   }
-  r.truth = truth_tally.shares();
-  r.vae = vae_tally.shares();
-  r.vae_psnr = vae_tally.n ? vae_psnr_sum / vae_tally.n : 0.0;
+  r.truth = Tally::both(truth_by).shares();
+  const Tally vae_all = Tally::both(vae_by);
+  r.vae = vae_all.shares();
+  r.vae_psnr = vae_all.n ? vae_psnr_sum / vae_all.n : 0.0;
   nlohmann::json by_objects;
   for (std::size_t k = 0; k < 2; ++k) {
     EvalReport::ByObjects& b = r.by_objects[k];
