@@ -110,6 +110,9 @@ void add_train_command(CLI::App& app, CliContext& ctx) {
   d->add_option("--bank", dit->bank_clips, "Clips encoded into the latent bank")->capture_default_str();
   d->add_option("--bank-budget", dit->bank_budget_s, "Seconds allowed for the bank (0 = no limit)")
       ->capture_default_str();
+  d->add_option("--bank-cache", dit->bank_cache,
+                "Keep the latent bank in this file across calls: load its clips, add this call's new ones "
+                "(give each call a new --seed), save the union before training");
   d->add_option("--text-dropout", dit->text_dropout, "Share of samples with the empty prompt")
       ->capture_default_str();
   d->add_option("--text-lr-scale", dit->text_lr_scale, "umT5 LR relative to the DiT's")

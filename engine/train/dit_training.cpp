@@ -27,6 +27,7 @@
 #include "text/text_encoder.h"
 #include "train/adamw.h"
 #include "train/latent_bank.h"
+#include "train/latent_bank_cache.h"
 #include "train/resume.h"
 #include "train/rng.h"
 #include "train/train_run.h"
@@ -123,15 +124,26 @@ TrainReport train_dit(const DitTrainOptions& o) {
 
   // Latent bank first (the VAE is not needed afterwards).
   LatentBank bank;
-  std::int64_t z_dim = 0;
+  std::int64_t z_dim = 0, cached_clips = 0;
   {
+    const LatentBankKey bank_key{mean, stdev, {o.frames, o.width, o.height}};
+    // Before the new clips: a cache made for another VAE or size fails here, not after encoding.
+    LatentBank cached;
+    if (!o.bank_cache.empty()) cached = load_latent_bank(o.bank_cache, bank_key, tokenizer, text_len, device);
+    cached_clips = cached.size();
     wan::WanVae vae = wan::load_wan_vae(io::Checkpoint::open(run.vae(), io::ModelFamily::wan_vae), device,
                                         device.is_cuda() ? at::kBFloat16 : at::kFloat, mean, stdev);
     z_dim = vae->config().z_dim;
     procedural::SceneOptions scenes;
     scenes.two_object_fraction = o.two_object_fraction;
-    bank = build_latent_bank(*vae, tokenizer, text_len, o.bank_clips, o.seed, {o.frames, o.width, o.height},
-                             scenes, device, o.bank_budget_s);
+    bank = build_latent_bank(*vae, tokenizer, text_len, o.bank_clips, o.seed, bank_key.size, scenes, device,
+                             o.bank_budget_s);
+    if (!o.bank_cache.empty()) {
+      bank = concat_latent_banks(cached, bank, tokenizer, text_len, device);
+      save_latent_bank(o.bank_cache, bank, bank_key);
+      log_info("latent bank cache {}: {} earlier clips + {} new = {}", o.bank_cache, cached_clips,
+               bank.size() - cached_clips, bank.size());
+    }
   }
   // The empty prompt (EOS, then padding) as one row as wide as the bank's token rows.
   at::Tensor empty_ids = at::full({1, bank.ids.size(1)}, tokenizer.pad_id(), bank.ids.options());
@@ -251,6 +263,7 @@ TrainReport train_dit(const DitTrainOptions& o) {
                      {{"device", device.str()},
                       {"parameters", config.parameter_count()},
                       {"bank_clips", bank.size()},
+                      {"bank_cached_clips", cached_clips},
                       {"two_object_fraction", o.two_object_fraction},
                       {"batch", o.batch},
                       {"resumed_from", resume_source_name(resume.source)}});

@@ -12,7 +12,9 @@
 #   env: DEADLINE_S (whole script, default 540), TRAIN_S (the training phase, default 270),
 #        MODEL (starting model folder, default resources/models/demo), VAE_ARGS (`svg2 train vae` window and
 #        loss options), DIT_ARGS (extra `svg2 train dit` options, e.g. a new --seed per call: the
-#        latent bank is drawn from it; not --lr: DIT_LR, default 4e-4, sets it), BANK_S (latent bank seconds, default 80), SKIP_DIT=1 / SKIP_VAE=1,
+#        latent bank is drawn from it; not --lr: DIT_LR, default 4e-4, sets it), BANK_S (latent bank seconds, default 80),
+#        BANK_CACHE (a file on the device that keeps the DiT's latent bank across the calls of a chain on
+#        a warm machine, e.g. /tmp/dit-bank.safetensors: each call adds BANK_S worth of new clips), SKIP_DIT=1 / SKIP_VAE=1,
 #        EVAL_BEFORE=0 (skip the starting model's evaluation, e.g. when an earlier call has it),
 #        EVAL_AFTER=0 (skip the result's evaluation: a call in the middle of a chain trains longer)
 #
@@ -63,7 +65,7 @@ if [ -z "${SKIP_DIT:-}" ]; then
   # About 0.15 s per step alone on an H200; the schedule decays over the steps that fit the budget.
   run_limited dit "$dit_cpus" $((TRAIN_S + 40)) train dit --run /tmp/ft-dit --device cuda \
     --steps 100000 --batch 64 --lr "${DIT_LR:-4e-4}" --warmup 50 --time-budget "$DIT_S" --bank 8192 --bank-budget "$BANK_S" \
-    --checkpoint-every 0 --log-every 25 --ema 0.995 ${DIT_ARGS:-} &
+    --checkpoint-every 0 --log-every 25 --ema 0.995 ${BANK_CACHE:+--bank-cache "$BANK_CACHE"} ${DIT_ARGS:-} &
 fi
 wait
 

@@ -38,6 +38,7 @@
 #include "text/tokenizer.h"
 #include "train/clip_render.h"
 #include "train/latent_bank.h"
+#include "train/latent_bank_cache.h"
 #include "train/step_prefetch.h"
 #include "train/train_run.h"
 #include "train/vae_batch.h"
@@ -617,6 +618,57 @@ TEST(Training, DitResumesFromWeightsWhenTheOptimizerStateIsMissing) {
     d.seed = seed;
     return svg2::train_dit(d);
   });
+  fs::remove_all(run);
+}
+
+// `train dit --bank-cache`: a chain of calls trains on the clips of every call so far (the file grows
+// by each call's new clips, earlier clips first and unchanged), and a cache made for another clip size
+// or another VAE is refused by name without touching the file.
+TEST(Training, DitBankCacheGrowsAcrossCallsAndRefusesAnotherBank) {
+  const fs::path run = fresh_dir("dit_bank_cache");
+  svg2::train_text(tiny_text(run));
+  svg2::train_vae(tiny_vae(run, 1));
+  const fs::path cache = run / "bank.safetensors";
+  const auto call = [&](std::uint64_t seed, int frames) {
+    svg2::DitTrainOptions d = tiny_dit(run, 1);
+    d.resume = false;
+    d.seed = seed;
+    d.frames = frames;
+    d.bank_cache = cache.string();
+    return nlohmann::json::parse(svg2::train_dit(d).json);
+  };
+  const nlohmann::json first = call(1, 5);
+  EXPECT_EQ(first.at("bank_clips").get<int>(), 4);
+  EXPECT_EQ(first.at("bank_cached_clips").get<int>(), 0);
+
+  const nlohmann::json manifest = nlohmann::json::parse(std::ifstream(run / "svg2_model.json"));
+  const svg2::train::LatentBankKey key{manifest.at("vae").at("latents_mean").get<std::vector<double>>(),
+                                       manifest.at("vae").at("latents_std").get<std::vector<double>>(),
+                                       {5, 32, 32}};
+  const auto tokenizer = svg2::text::Tokenizer::load(run / "tokenizer.model");
+  const c10::Device cpu(c10::kCPU);
+  const svg2::train::LatentBank after_first = svg2::train::load_latent_bank(cache, key, tokenizer, 16, cpu);
+  ASSERT_EQ(after_first.size(), 4);
+
+  const nlohmann::json second = call(2, 5);
+  EXPECT_EQ(second.at("bank_clips").get<int>(), 8);
+  EXPECT_EQ(second.at("bank_cached_clips").get<int>(), 4);
+  const svg2::train::LatentBank after_second = svg2::train::load_latent_bank(cache, key, tokenizer, 16, cpu);
+  ASSERT_EQ(after_second.size(), 8);
+  EXPECT_TRUE(after_second.latents.slice(0, 0, 4).equal(after_first.latents));
+  EXPECT_EQ(std::vector<std::string>(after_second.prompts.begin(), after_second.prompts.begin() + 4),
+            after_first.prompts);
+  // Seed 2 drew other scenes than seed 1.
+  EXPECT_FALSE(after_second.latents.slice(0, 4, 8).equal(after_first.latents));
+
+  const auto bytes = fs::file_size(cache);
+  expect_error_naming([&] { call(3, 9); }, "9 frames");
+  expect_error_naming([&] { call(3, 9); }, cache.string());
+  EXPECT_EQ(fs::file_size(cache), bytes);
+  svg2::train::LatentBankKey other_vae = key;
+  other_vae.latents_std[0] *= 2;
+  expect_error_naming([&] { svg2::train::load_latent_bank(cache, other_vae, tokenizer, 16, cpu); },
+                      "another VAE");
   fs::remove_all(run);
 }
 

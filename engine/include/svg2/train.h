@@ -75,6 +75,10 @@ struct DitTrainOptions : TrainCommonOptions {
   int frames = 33, width = 256, height = 256;
   int bank_clips = 8192;       // training clips encoded once into a latent bank
   double bank_budget_s = 0;    // stop filling the bank after this long (0 = no limit)
+  // A file that keeps the latent bank across calls: its clips are loaded, this call's new clips
+  // (bank_clips / bank_budget_s, drawn from `seed`) are added, and the union is saved back before
+  // training. Empty = this call's bank alone. Give each call of a chain a new seed.
+  std::string bank_cache;
   double text_dropout = 0.1;   // share of samples trained with the empty prompt (for CFG)
   double text_lr_scale = 1.0;  // umT5 learning rate relative to the DiT's
   double logit_normal_mean = 0.0, logit_normal_std = 1.0;  // training sigma distribution
