@@ -3,6 +3,7 @@
 // reads tokens through the permutations and writes outputs back to their original positions, so
 // the permuted copies of Q/K/V and the inverse permutation never materialise.
 #include <ATen/Parallel.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/ops/addmm.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/from_blob.h>
@@ -14,14 +15,18 @@
 #include <ATen/ops/zeros.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 #include "attention/block_sparse_attention.h"
 #include "attention/block_sparse_checks.h"
 #include "attention/permutation.h"
 #include "attention/shape_text.h"
+#include "attention/single_threaded_blas.h"
 #include "core/check.h"
 
 namespace svg2::attention {
@@ -194,18 +199,41 @@ at::Tensor run_cpu(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v
   const std::int64_t* qo = q_off.data_ptr<std::int64_t>();
   const std::int64_t* ko = k_off.data_ptr<std::int64_t>();
   const bool* mp = m.data_ptr<bool>();
+  const std::int64_t tasks = n * qc;
+  // Each (problem, query cluster) block's selected key count and its cost (rows x keys).
+  std::vector<std::int64_t> keys_of(static_cast<std::size_t>(tasks)), order(static_cast<std::size_t>(tasks));
+  std::vector<double> cost(static_cast<std::size_t>(tasks));
   std::int64_t max_rows = 1;
-  for (std::int64_t t = 0; t < n * qc; ++t) {
+  for (std::int64_t t = 0; t < tasks; ++t) {
     const std::int64_t p = t / qc, i = t % qc;
-    max_rows = std::max(max_rows, qo[p * (qc + 1) + i + 1] - qo[p * (qc + 1) + i]);
+    const std::int64_t rows = qo[p * (qc + 1) + i + 1] - qo[p * (qc + 1) + i];
+    const bool* selected = mp + t * kc;
+    const std::int64_t* off = ko + p * (kc + 1);
+    std::int64_t total = 0;
+    for (std::int64_t j = 0; j < kc; ++j) total += selected[j] ? off[j + 1] - off[j] : 0;
+    keys_of[static_cast<std::size_t>(t)] = total;
+    cost[static_cast<std::size_t>(t)] = static_cast<double>(rows) * static_cast<double>(total + 1);
+    max_rows = std::max(max_rows, rows);
   }
   // Keys per chunk: the whole sequence when the score buffer allows (one plain softmax per block).
   const std::int64_t capacity =
       key_chunk > 0 ? key_chunk : std::min(std::max(kScoreBudget / max_rows, kMinKeyChunk), s);
 
-  at::parallel_for(0, n * qc, 1, [&](std::int64_t begin, std::int64_t end) {
+  // Blocks differ in cost by orders of magnitude (cluster sizes, per-head density), and heads
+  // differ as a whole; a static split of the block range left one thread idle for most of a call.
+  // Workers instead take the next block from a shared counter, most expensive first.
+  std::iota(order.begin(), order.end(), std::int64_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+    return cost[static_cast<std::size_t>(a)] > cost[static_cast<std::size_t>(b)];
+  });
+  std::atomic<std::int64_t> next{0};
+  const std::int64_t workers =
+      std::max<std::int64_t>(1, std::min<std::int64_t>(at::get_num_threads(), tasks));
+  at::parallel_for(0, workers, 1, [&](std::int64_t, std::int64_t) {
+    const SingleThreadedBlas one_thread;
     QueryBlock block(d, max_rows, capacity, sc);
-    for (std::int64_t t = begin; t < end; ++t) {
+    for (std::int64_t k = next.fetch_add(1); k < tasks; k = next.fetch_add(1)) {
+      const std::int64_t t = order[static_cast<std::size_t>(k)];
       const std::int64_t p = t / qc, i = t % qc;
       const std::int64_t row0 = qo[p * (qc + 1) + i], rows = qo[p * (qc + 1) + i + 1] - row0;
       if (rows == 0) continue;
@@ -214,11 +242,9 @@ at::Tensor run_cpu(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v
                     perm.defined() ? perm.data_ptr<std::int64_t>() + p * s : nullptr, d};
       };
       const Rows qr = problem(qf, qp), kr = problem(kf, kp), vr = problem(vf, kp);
-      const bool* selected = mp + (p * qc + i) * kc;
+      const bool* selected = mp + t * kc;
       const std::int64_t* off = ko + p * (kc + 1);
-      std::int64_t total = 0;
-      for (std::int64_t j = 0; j < kc; ++j) total += selected[j] ? off[j + 1] - off[j] : 0;
-      block.begin(qr, row0, rows, total);
+      block.begin(qr, row0, rows, keys_of[static_cast<std::size_t>(t)]);
       for (std::int64_t j = 0; j < kc; ++j) {
         if (selected[j] && off[j + 1] > off[j]) block.add(kr, vr, off[j], off[j + 1] - off[j]);
       }

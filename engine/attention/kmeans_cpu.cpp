@@ -17,6 +17,8 @@
 #include <limits>
 #include <vector>
 
+#include "attention/single_threaded_blas.h"
+
 namespace svg2::attention {
 namespace {
 
@@ -86,6 +88,7 @@ at::Tensor nearest_centroid_cpu(const at::Tensor& x, const at::Tensor& centroids
   const float* cn = c_norm.data_ptr<float>();
   std::int64_t* out = labels.data_ptr<std::int64_t>();
   at::parallel_for(0, n * chunks, 1, [&](std::int64_t begin, std::int64_t end) {
+    const SingleThreadedBlas one_thread;
     // Per-thread buffers kept across calls (a fresh large allocation would be page-faulted again).
     thread_local std::vector<float> dots, best;
     thread_local std::vector<std::int32_t> idx;
