@@ -219,9 +219,8 @@ at::Tensor run_cpu(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v
   const std::int64_t capacity =
       key_chunk > 0 ? key_chunk : std::min(std::max(kScoreBudget / max_rows, kMinKeyChunk), s);
 
-  // Blocks differ in cost by orders of magnitude (cluster sizes, per-head density), and heads
-  // differ as a whole; a static split of the block range left one thread idle for most of a call.
-  // Workers instead take the next block from a shared counter, most expensive first.
+  // Blocks differ in cost by orders of magnitude (cluster sizes, per-head density), so rather than a
+  // fixed range each, workers take the next block from a shared counter, most expensive first.
   std::iota(order.begin(), order.end(), std::int64_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
     return cost[static_cast<std::size_t>(a)] > cost[static_cast<std::size_t>(b)];
