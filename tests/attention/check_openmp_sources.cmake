@@ -1,0 +1,38 @@
+# Fails when an engine source calls at::parallel_for but is missing from the svg2_openmp_sources
+# lists in engine/CMakeLists.txt. ATen's parallel_for is a header template whose OpenMP body
+# compiles only under -fopenmp: a source built without it runs its loop on one thread (silently,
+# and 2-3x slower on the demo's CPU attention; docs/PERF.md "CPU attention", session 19).
+#   cmake -DENGINE_DIR=<repo>/engine -P check_openmp_sources.cmake
+cmake_minimum_required(VERSION 3.20)
+if(NOT ENGINE_DIR)
+  message(FATAL_ERROR "set ENGINE_DIR to the engine source folder")
+endif()
+file(READ "${ENGINE_DIR}/CMakeLists.txt" _cmake)
+string(REGEX MATCHALL "svg2_openmp_sources\\([^)]*\\)" _calls "${_cmake}")
+set(_listed "")
+foreach(_call IN LISTS _calls)
+  string(REGEX REPLACE "^svg2_openmp_sources\\(|\\)$" "" _args "${_call}")
+  string(REGEX REPLACE "[ \t\r\n]+" ";" _args "${_args}")
+  list(APPEND _listed ${_args})
+endforeach()
+file(GLOB_RECURSE _sources RELATIVE "${ENGINE_DIR}" "${ENGINE_DIR}/*.cpp")
+set(_missing "")
+set(_checked 0)
+foreach(_src IN LISTS _sources)
+  file(STRINGS "${ENGINE_DIR}/${_src}" _uses REGEX "at::parallel_for\\(")
+  if(_uses)
+    math(EXPR _checked "${_checked} + 1")
+    if(NOT _src IN_LIST _listed)
+      list(APPEND _missing "${_src}")
+    endif()
+  endif()
+endforeach()
+if(_checked EQUAL 0)
+  message(FATAL_ERROR "no engine source calls at::parallel_for: is ENGINE_DIR (${ENGINE_DIR}) right?")
+endif()
+if(_missing)
+  list(JOIN _missing ", " _text)
+  message(FATAL_ERROR "engine sources call at::parallel_for but are not built with OpenMP: ${_text}. "
+                      "Add them to a svg2_openmp_sources(...) call in engine/CMakeLists.txt.")
+endif()
+message(STATUS "${_checked} engine sources with at::parallel_for, all built with OpenMP")
