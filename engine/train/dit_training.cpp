@@ -45,6 +45,7 @@ at::Generator seeded_generator(const c10::Device& device, std::uint64_t seed) {
 }
 
 void validate(const DitTrainOptions& o) {
+  train::validate_common(o);
   SVG2_CHECK(o.dim >= 16 && o.num_heads >= 1 && o.dim % o.num_heads == 0 && (o.dim / o.num_heads) % 2 == 0,
              "--dim {} must be >= 16 and split into --heads {} of even width", o.dim, o.num_heads);
   SVG2_CHECK(o.num_layers >= 1 && o.num_layers <= 64, "--layers must be in [1, 64], got {}", o.num_layers);
@@ -53,12 +54,9 @@ void validate(const DitTrainOptions& o) {
   SVG2_CHECK(o.width % 16 == 0 && o.height % 16 == 0 && o.width >= 16 && o.height >= 16,
              "--size must be multiples of 16, got {}x{}", o.width, o.height);
   SVG2_CHECK(o.bank_clips >= 1, "--bank must be >= 1, got {}", o.bank_clips);
-  SVG2_CHECK(o.two_object_fraction >= 0 && o.two_object_fraction <= 1,
-             "--two-object-fraction must be in [0, 1], got {}", o.two_object_fraction);
   SVG2_CHECK(o.text_dropout >= 0 && o.text_dropout < 1, "--text-dropout must be in [0, 1), got {}",
              o.text_dropout);
   SVG2_CHECK(o.batch >= 1 && o.batch <= 4096, "--batch must be in [1, 4096], got {}", o.batch);
-  SVG2_CHECK(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1), got {}", o.lr);
   SVG2_CHECK(o.ema_decay >= 0 && o.ema_decay < 1, "--ema must be in [0, 1), got {}", o.ema_decay);
   SVG2_CHECK(o.sigma_shift >= 1 && o.sigma_shift <= 20, "--sigma-shift must be in [1, 20], got {}",
              o.sigma_shift);

@@ -122,6 +122,13 @@ void update_manifest(const RunFiles& run, const nlohmann::json& patch) {
   write_json_file(run.manifest(), m);
 }
 
+void validate_common(const TrainCommonOptions& o) {
+  SVG2_CHECK(o.steps >= 0, "--steps must be >= 0, got {}", o.steps);
+  SVG2_CHECK(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1), got {}", o.lr);
+  SVG2_CHECK(o.two_object_fraction >= 0 && o.two_object_fraction <= 1,
+             "--two-object-fraction must be in [0, 1], got {}", o.two_object_fraction);
+}
+
 std::vector<std::pair<std::string, at::Tensor>> read_all_tensors(const fs::path& file) {
   const io::Checkpoint ckpt = io::Checkpoint::open(file);
   std::vector<std::pair<std::string, at::Tensor>> out;

@@ -34,6 +34,10 @@ RunFiles open_run(const std::string& dir, bool create);
 
 c10::Device training_device(const std::string& name);
 
+// The options every training stage shares (--steps, --lr, --two-object-fraction), checked alike;
+// each stage checks its own (and its batch range) after this.
+void validate_common(const TrainCommonOptions& o);
+
 // bf16 autocast for CUDA ops while alive (no-op on the CPU or when disabled).
 class AutocastGuard {
  public:

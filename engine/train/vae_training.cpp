@@ -61,20 +61,17 @@ VaeBatchSpec batch_spec(const VaeTrainOptions& o) {
 }
 
 void validate(const VaeTrainOptions& o) {
+  train::validate_common(o);
   SVG2_CHECK(o.base_dim >= 4 && o.base_dim <= 256, "--base-dim must be in [4, 256], got {}", o.base_dim);
   SVG2_CHECK(o.z_dim >= 1 && o.z_dim <= 64, "--z-dim must be in [1, 64], got {}", o.z_dim);
   SVG2_CHECK(o.num_res_blocks >= 0 && o.num_res_blocks <= 4, "--res-blocks must be in [0, 4], got {}",
              o.num_res_blocks);
   SVG2_CHECK(o.batch >= 1 && o.batch <= 1024, "--batch must be in [1, 1024], got {}", o.batch);
-  SVG2_CHECK(o.steps >= 0, "--steps must be >= 0, got {}", o.steps);
-  SVG2_CHECK(o.lr > 0 && o.lr < 1, "--lr must be in (0, 1), got {}", o.lr);
   SVG2_CHECK(o.kl_weight >= 0, "--kl-weight must be >= 0, got {}", o.kl_weight);
   SVG2_CHECK(o.object_weight >= 0 && o.object_weight <= 100, "--object-weight must be in [0, 100], got {}",
              o.object_weight);
   SVG2_CHECK(o.edge_weight >= 0 && o.edge_weight <= 100, "--edge-weight must be in [0, 100], got {}",
              o.edge_weight);
-  SVG2_CHECK(o.two_object_fraction >= 0 && o.two_object_fraction <= 1,
-             "--two-object-fraction must be in [0, 1], got {}", o.two_object_fraction);
   train::validate(batch_spec(o));  // --frames, --crop, --object-crop, --channel-shuffle
 }
 

@@ -481,6 +481,7 @@ TEST(Training, BadOptionsAreNamed) {
   v.edge_weight = 0;
   v.two_object_fraction = -0.1;
   expect_error_naming([&] { svg2::train_vae(v); }, "--two-object-fraction");
+  v.two_object_fraction = 0.35;
   // A training sigma shift below 1 would push the samples towards the clean end.
   svg2::DitTrainOptions d = tiny_dit(run, 1);
   d.sigma_shift = 0.5;
@@ -490,6 +491,16 @@ TEST(Training, BadOptionsAreNamed) {
   d.two_object_fraction = 1.5;
   expect_error_naming([&] { svg2::train_dit(d); }, "--two-object-fraction");
   d.two_object_fraction = 0.5;
+  // The options both stages share are checked alike (train::validate_common).
+  d.steps = -1;
+  expect_error_naming([&] { svg2::train_dit(d); }, "--steps");
+  d.steps = 1;
+  d.lr = 0;
+  expect_error_naming([&] { svg2::train_dit(d); }, "--lr");
+  d.lr = 1e-3;
+  v.lr = 1;
+  expect_error_naming([&] { svg2::train_vae(v); }, "--lr");
+  v.lr = 2e-3;
   fs::create_directories(run);
   expect_error_naming([&] { svg2::train_dit(d); }, "svg2 train text");
   fs::remove_all(run);
